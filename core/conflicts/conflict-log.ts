@@ -1,0 +1,158 @@
+import type { Database } from 'better-sqlite3';
+import { badInput } from '../errors.ts';
+import type { FieldValue } from '../outbox/types.ts';
+import { CSV_BOM, csvLine } from '../csv/csv.ts';
+
+export interface ConflictRecord {
+  id: number;
+  updateId: number;
+  profile: string;
+  company: string;
+  orderNumber: string;
+  field: string;
+  base: FieldValue;
+  ours: FieldValue;
+  theirs: FieldValue;
+  etag: string | null;
+  detectedAt: string;
+  resolution: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+}
+
+export interface ConflictQuery {
+  /** ISO date or date-time; conflicts detected at or after it */
+  since?: string;
+  /** ISO date or date-time; conflicts detected before it */
+  until?: string;
+  /** exact order number */
+  orderNumber?: string;
+  /** only conflicts still waiting for a person */
+  open?: boolean;
+  limit?: number;
+}
+
+interface ConflictRow {
+  id: number;
+  update_id: number;
+  profile: string;
+  company: string;
+  order_no: string;
+  field: string;
+  base: string | null;
+  ours: string | null;
+  theirs: string | null;
+  etag: string | null;
+  detected_at: number;
+  resolution: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+}
+
+export const CONFLICT_CSV_COLUMNS = [
+  'id',
+  'update_id',
+  'detected_at',
+  'company',
+  'order',
+  'field',
+  'base',
+  'ours',
+  'theirs',
+  'etag',
+  'resolution',
+  'resolved_at',
+  'resolved_by',
+] as const;
+
+/** Parses a date filter; a bare date means midnight UTC of that day. */
+export function parseDateFilter(value: string, what: string): number {
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+  const t = iso.test(value) ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : NaN;
+  if (Number.isNaN(t)) throw badInput(`${what} ${JSON.stringify(value)} is not an ISO date like 2026-11-22 or 2026-11-22T08:00:00Z`);
+  return t;
+}
+
+/** Every conflict ever detected, oldest first, streamed: the log can be large. */
+export function* iterateConflicts(db: Database, query: ConflictQuery = {}): Generator<ConflictRecord> {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (query.since !== undefined) {
+    where.push('detected_at >= @since');
+    params.since = parseDateFilter(query.since, '--since');
+  }
+  if (query.until !== undefined) {
+    where.push('detected_at < @until');
+    params.until = parseDateFilter(query.until, '--until');
+  }
+  if (query.orderNumber !== undefined && query.orderNumber !== '') {
+    where.push('order_no = @order');
+    params.order = query.orderNumber;
+  }
+  if (query.open) where.push('resolution IS NULL');
+  const limit = query.limit === undefined ? '' : ` LIMIT ${Math.max(1, Math.floor(query.limit))}`;
+  const sql = `SELECT * FROM conflicts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY detected_at, id${limit}`;
+  for (const row of db.prepare(sql).iterate(params) as Iterable<ConflictRow>) yield toRecord(row);
+}
+
+function toRecord(r: ConflictRow): ConflictRecord {
+  const value = (v: string | null): FieldValue => (v === null ? null : (JSON.parse(v) as FieldValue));
+  return {
+    id: r.id,
+    updateId: r.update_id,
+    profile: r.profile,
+    company: r.company,
+    orderNumber: r.order_no,
+    field: r.field,
+    base: value(r.base),
+    ours: value(r.ours),
+    theirs: value(r.theirs),
+    etag: r.etag,
+    detectedAt: new Date(r.detected_at).toISOString(),
+    resolution: r.resolution,
+    resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
+    resolvedBy: r.resolved_by,
+  };
+}
+
+function cellOf(v: FieldValue | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+export type ExportFormat = 'csv' | 'json';
+
+/**
+ * Writes the conflict log as Excel-safe CSV or as a JSON array, chunk by chunk, so an export
+ * of a large log never sits whole in memory.
+ */
+export function* exportConflicts(db: Database, format: ExportFormat, query: ConflictQuery = {}): Generator<string> {
+  const records = iterateConflicts(db, query);
+  if (format === 'csv') {
+    yield CSV_BOM + csvLine(CONFLICT_CSV_COLUMNS);
+    for (const c of records) {
+      yield csvLine([
+        String(c.id),
+        String(c.updateId),
+        c.detectedAt,
+        c.company,
+        c.orderNumber,
+        c.field,
+        cellOf(c.base),
+        cellOf(c.ours),
+        cellOf(c.theirs),
+        c.etag ?? '',
+        c.resolution ?? '',
+        c.resolvedAt ?? '',
+        c.resolvedBy ?? '',
+      ]);
+    }
+    return;
+  }
+  yield '[';
+  let first = true;
+  for (const c of records) {
+    yield (first ? '\n  ' : ',\n  ') + JSON.stringify(c);
+    first = false;
+  }
+  yield first ? ']\n' : '\n]\n';
+}

@@ -1,0 +1,243 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Fields, FieldValue, OrderKey } from '../outbox/types.ts';
+import { D365Error, networkError, parseRetryAfter } from './errors.ts';
+import { keyPredicate, stringLiteral } from './odata.ts';
+import type { EntityProfile } from './profile.ts';
+import type { TokenSource } from './token.ts';
+
+export interface Timeouts {
+  connectMs: number;
+  headersMs: number;
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+
+/** Keep-alive pool with explicit timeouts: one per agent, shared by token and data calls. */
+export function createDispatcher(timeouts: Timeouts = DEFAULT_TIMEOUTS): Agent {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+    connections: 4,
+  });
+}
+
+/** What D365 holds for an order right now. */
+export interface OrderSnapshot {
+  values: Fields;
+  etag: string;
+  /** the address to PATCH (differs from the GET URL for Business Central) */
+  url: string;
+}
+
+export interface D365ClientOptions {
+  /** the OData service root, e.g. https://contoso.operations.dynamics.com/data */
+  serviceRoot: string;
+  profile: EntityProfile;
+  tokens: TokenSource;
+  dispatcher: Dispatcher;
+  now?: () => number;
+  /** responses larger than this are refused as BAD_RESPONSE */
+  maxBodyBytes?: number;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** Talks OData to one D365 environment: GET with $select, PATCH with If-Match. */
+export class D365Client {
+  readonly serviceRoot: string;
+  readonly profile: EntityProfile;
+  private readonly tokens: TokenSource;
+  private readonly dispatcher: Dispatcher;
+  private readonly now: () => number;
+  private readonly maxBodyBytes: number;
+
+  constructor(options: D365ClientOptions) {
+    this.serviceRoot = options.serviceRoot.replace(/\/+$/, '');
+    this.profile = options.profile;
+    this.tokens = options.tokens;
+    this.dispatcher = options.dispatcher;
+    this.now = options.now ?? Date.now;
+    this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  }
+
+  /** The URL that reads an order with the given fields. */
+  orderUrl(key: Pick<OrderKey, 'company' | 'orderNumber'>, fields: readonly string[]): string {
+    const p = this.profile;
+    if (p.addressing === 'key') {
+      const select = [...new Set([...fields])].join(',');
+      return (
+        `${this.serviceRoot}/${p.entitySet}${keyPredicate({ [p.companyKey]: key.company, [p.orderKey]: key.orderNumber })}` +
+        `?cross-company=true${select ? `&$select=${encodeURIComponent(select)}` : ''}`
+      );
+    }
+    const select = [...new Set([p.idField!, p.orderKey, ...fields])].join(',');
+    return (
+      `${this.serviceRoot}/companies(${encodeURIComponent(key.company)})/${p.entitySet}` +
+      `?$filter=${encodeURIComponent(`${p.orderKey} eq `)}${stringLiteral(key.orderNumber)}&$select=${encodeURIComponent(select)}`
+    );
+  }
+
+  async getOrder(key: Pick<OrderKey, 'company' | 'orderNumber'>, fields: readonly string[]): Promise<OrderSnapshot> {
+    const url = this.orderUrl(key, fields);
+    const what = `GET order ${key.orderNumber} (${key.company})`;
+    const answer = await this.send('GET', url, undefined, {}, what);
+    const json = this.parseJson(answer, what);
+    let row: Record<string, unknown> = json;
+    // F&O reaches other companies only with cross-company=true, for writes as for reads.
+    let patchUrl = `${url.slice(0, url.indexOf('?'))}?cross-company=true`;
+    if (this.profile.addressing === 'filter') {
+      const rows = json.value;
+      if (!Array.isArray(rows)) throw new D365Error('BAD_RESPONSE', `${what}: the answer has no "value" list`, { status: answer.status });
+      if (rows.length === 0) throw new D365Error('NOT_FOUND', `${what}: D365 has no such order`, { status: 404 });
+      row = rows[0] as Record<string, unknown>;
+      const id = row[this.profile.idField!];
+      if (typeof id !== 'string') throw new D365Error('BAD_RESPONSE', `${what}: the order has no ${this.profile.idField}`, { status: answer.status });
+      patchUrl = `${this.serviceRoot}/companies(${encodeURIComponent(key.company)})/${this.profile.entitySet}(${encodeURIComponent(id)})`;
+    }
+    const etag = etagOf(row, answer.headers);
+    if (!etag) throw new D365Error('BAD_RESPONSE', `${what}: the answer carries no ETag (@odata.etag), so a safe update is impossible`, { status: answer.status });
+    const values: Fields = {};
+    for (const f of fields) values[f] = (row[f] ?? null) as FieldValue;
+    return { values, etag, url: patchUrl };
+  }
+
+  /** PATCH only the given fields, guarded by If-Match. Returns the new ETag when D365 gives one. */
+  async patchOrder(snapshot: OrderSnapshot, fields: Fields, what: string): Promise<{ etag: string | null }> {
+    const answer = await this.send('PATCH', snapshot.url, JSON.stringify(fields), { 'if-match': snapshot.etag, 'content-type': 'application/json' }, what);
+    if (answer.status === 204 || answer.text.trim() === '') return { etag: headerEtag(answer.headers) };
+    const json = this.parseJson(answer, what);
+    return { etag: etagOf(json, answer.headers) };
+  }
+
+  /** Field names of the entity from $metadata (to refuse unknown fields when queued). */
+  async entityFields(): Promise<string[]> {
+    const what = 'GET $metadata';
+    const answer = await this.send('GET', `${this.serviceRoot}/$metadata`, undefined, { accept: 'application/xml' }, what);
+    const set = new RegExp(`<EntitySet\\s+Name="${this.profile.entitySet}"\\s+EntityType="([^"]+)"`).exec(answer.text);
+    const typeName = set?.[1]?.split('.').pop();
+    if (!typeName) throw new D365Error('BAD_RESPONSE', `${what}: entity set ${this.profile.entitySet} not found in the metadata`, { status: answer.status });
+    const type = new RegExp(`<EntityType\\s+Name="${typeName}"[^>]*>([\\s\\S]*?)</EntityType>`).exec(answer.text);
+    if (!type) throw new D365Error('BAD_RESPONSE', `${what}: entity type ${typeName} not found in the metadata`, { status: answer.status });
+    return [...type[1]!.matchAll(/<Property\s+Name="([^"]+)"/g)].map((m) => m[1]!);
+  }
+
+  private async send(method: 'GET' | 'PATCH', url: string, body: string | undefined, headers: Record<string, string>, what: string): Promise<Answer> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.tokens.token();
+      let answer: Answer;
+      try {
+        const res = await request(url, {
+          method,
+          dispatcher: this.dispatcher,
+          headers: {
+            accept: 'application/json',
+            'odata-version': '4.0',
+            'odata-maxversion': '4.0',
+            ...headers,
+            authorization: `Bearer ${token}`,
+          },
+          body,
+        });
+        answer = { status: res.statusCode, headers: res.headers, text: await readLimited(res.body, this.maxBodyBytes, what) };
+      } catch (e) {
+        throw networkError(e, what);
+      }
+      if (answer.status === 401 && attempt === 0) {
+        // A token can be revoked or expire early: refresh once, then believe the 401.
+        this.tokens.invalidate();
+        continue;
+      }
+      if (answer.status >= 200 && answer.status < 300) return answer;
+      throw this.classify(answer, what);
+    }
+  }
+
+  private classify(a: Answer, what: string): D365Error {
+    const message = serverMessage(a);
+    const status = a.status;
+    const p = this.profile;
+    if (p.concurrencyStatuses.includes(status) || (status === 500 && message.toLowerCase().includes(p.conflictText))) {
+      return new D365Error('CONCURRENCY', `${what}: the order changed in D365 since it was read (${status}: ${message})`, { status });
+    }
+    if (status === 429 || status === 503) {
+      const wait = parseRetryAfter(a.headers['retry-after'], this.now());
+      return new D365Error('THROTTLED', `${what}: D365 is throttling requests (${status})${wait === null ? '' : `; asked to wait ${Math.ceil(wait / 1000)} s`}`, {
+        status,
+        retryAfterMs: wait,
+      });
+    }
+    if (status === 401 || status === 403) return new D365Error('UNAUTHORIZED', `${what}: D365 rejected the credentials (${status}: ${message})`, { status });
+    if (status === 404) return new D365Error('NOT_FOUND', `${what}: not found in D365 (${message})`, { status });
+    if (status === 400 || status === 422) return new D365Error('VALIDATION', `${what}: D365 refused it: ${message}`, { status });
+    if (status >= 500) return new D365Error('SERVER', `${what}: D365 failed (${status}: ${message})`, { status });
+    return new D365Error('BAD_RESPONSE', `${what}: unexpected HTTP ${status} (${message})`, { status });
+  }
+
+  private parseJson(a: Answer, what: string): Record<string, unknown> {
+    const type = String(a.headers['content-type'] ?? '');
+    if (/html/i.test(type) || /^\s*</.test(a.text)) {
+      throw new D365Error('BAD_RESPONSE', `${what}: D365 answered ${a.status} with an HTML page (${htmlTitle(a.text)}) instead of JSON`, { status: a.status });
+    }
+    try {
+      const json = JSON.parse(a.text) as unknown;
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
+      return json as Record<string, unknown>;
+    } catch {
+      throw new D365Error('BAD_RESPONSE', `${what}: D365 answered ${a.status} with something that is not valid JSON: ${JSON.stringify(a.text.slice(0, 80))}`, {
+        status: a.status,
+      });
+    }
+  }
+}
+
+async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new D365Error('BAD_RESPONSE', `${what}: the answer is larger than ${limit} bytes`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function headerEtag(headers: Answer['headers']): string | null {
+  const h = headers.etag;
+  const v = Array.isArray(h) ? h[0] : h;
+  return v && v !== '' ? v : null;
+}
+
+function etagOf(row: Record<string, unknown>, headers: Answer['headers']): string | null {
+  const e = row['@odata.etag'];
+  return typeof e === 'string' && e !== '' ? e : headerEtag(headers);
+}
+
+function htmlTitle(text: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  if (title) return `"${title.slice(0, 100)}"`;
+  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return plain ? `"${plain.slice(0, 100)}"` : 'empty page';
+}
+
+/** D365's own words: OData error.message plus the inner message where the real cause is. */
+export function serverMessage(a: Pick<Answer, 'text' | 'headers'>): string {
+  try {
+    const json = JSON.parse(a.text) as { error?: { message?: unknown; innererror?: { message?: unknown } } };
+    const outer = typeof json.error?.message === 'string' ? json.error.message : '';
+    const inner = typeof json.error?.innererror?.message === 'string' ? json.error.innererror.message : '';
+    const text = [outer, inner].filter((s, i, all) => s && all.indexOf(s) === i).join(' — ');
+    if (text) return text.slice(0, 1000);
+  } catch {
+    // not JSON: fall through to a plain excerpt
+  }
+  if (/^\s*</.test(a.text)) return `HTML page ${htmlTitle(a.text)}`;
+  const plain = a.text.trim().slice(0, 200);
+  return plain === '' ? 'no details' : plain;
+}

@@ -1,0 +1,57 @@
+import type { FieldConflict } from './outbox/outbox.ts';
+import type { LastError, StateCounts } from './outbox/types.ts';
+
+export type PauseReason = 'user' | 'throttled' | 'offline' | 'server' | 'credentials';
+
+/** Everything the UI, the tray and notifications hear about, on one typed stream. */
+export type AgentEvent =
+  | { type: 'queued'; id: number; company: string; orderNumber: string; coalesced: boolean }
+  | { type: 'sending'; id: number; company: string; orderNumber: string }
+  | { type: 'retrying'; id: number; attempt: number; delayMs: number; reason: string }
+  | { type: 'done'; id: number; company: string; orderNumber: string; alreadyApplied: boolean }
+  | { type: 'conflict'; id: number; company: string; orderNumber: string; fields: FieldConflict[] }
+  | { type: 'failed'; id: number; company: string; orderNumber: string; error: LastError }
+  | { type: 'deferred'; id: number; until: number; error: LastError | null }
+  | { type: 'changed'; id: number; action: 'held' | 'released' | 'cancelled' | 'resolved' }
+  | { type: 'paused'; reason: PauseReason; until: number | null; message: string }
+  | { type: 'resumed' }
+  | { type: 'progress'; counts: StateCounts; sentThisRun: number; ratePerMinute: number };
+
+export type AgentEventType = AgentEvent['type'];
+export type Stamped<E> = E & { seq: number; at: number };
+export type StampedEvent = Stamped<AgentEvent>;
+export type Listener = (event: StampedEvent) => void;
+
+/**
+ * Synchronous fan-out: a conflict reaches every subscriber in the same tick it is recorded.
+ * A listener that throws is reported and does not stop the others.
+ */
+export class EventBus {
+  private readonly listeners = new Set<Listener>();
+  private seq = 0;
+  private readonly now: () => number;
+  private readonly onListenerError: (e: unknown) => void;
+
+  constructor(now: () => number = Date.now, onListenerError: (e: unknown) => void = (e) => console.error('event listener failed:', e)) {
+    this.now = now;
+    this.onListenerError = onListenerError;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  emit(event: AgentEvent): void {
+    const stamped = { ...event, seq: ++this.seq, at: this.now() } as StampedEvent;
+    for (const l of [...this.listeners]) {
+      try {
+        l(stamped);
+      } catch (e) {
+        this.onListenerError(e);
+      }
+    }
+  }
+}

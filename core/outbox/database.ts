@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { OutboxError } from '../errors.ts';
+import { MIGRATIONS, checkRegistry, type Migration } from './migrations.ts';
+
+export type { Database };
+
+export interface OpenedDatabase {
+  db: Database;
+  /** things the person must be told, e.g. a corrupt file moved aside */
+  notices: string[];
+}
+
+export interface OpenOptions {
+  migrations?: readonly Migration[];
+  /** milliseconds to wait for another process's lock */
+  busyTimeoutMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Opens (or creates) the outbox database with the durability the outbox needs, checks its
+ * integrity, and brings its schema up to date. A corrupt file is moved aside, never deleted.
+ */
+export function openDatabase(file: string, options: OpenOptions = {}): OpenedDatabase {
+  const migrations = options.migrations ?? MIGRATIONS;
+  checkRegistry(migrations);
+  const notices: string[] = [];
+  if (file !== ':memory:') {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+    } catch (e) {
+      throw translate(e, file);
+    }
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  let db: Database;
+  try {
+    db = connect(file, busyTimeoutMs, migrations.length);
+  } catch (e) {
+    if (!isCorruption(e)) throw translate(e, file);
+    const aside = moveAside(file, (options.now ?? Date.now)());
+    notices.push(
+      `The outbox database ${file} was damaged and has been moved aside to ${aside} (nothing was deleted). ` +
+        'A new empty outbox was created; send the damaged file to support to recover its updates.',
+    );
+    try {
+      db = connect(file, busyTimeoutMs, migrations.length);
+    } catch (e2) {
+      throw translate(e2, file);
+    }
+  }
+  try {
+    migrate(db, migrations);
+  } catch (e) {
+    db.close();
+    throw e instanceof OutboxError ? e : translate(e, file);
+  }
+  return { db, notices };
+}
+
+function connect(file: string, busyTimeoutMs: number, latest: number): Database {
+  const db = new BetterSqlite3(file, { fileMustExist: false });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    // Only reads until the version and integrity are known: switching to WAL rewrites the
+    // file header, and a newer version's database must be left byte for byte as it was.
+    refuseNewer(db, file, latest);
+    checkIntegrity(db, file);
+    db.pragma('journal_mode = WAL');
+    // WAL + NORMAL may lose the last commits on power loss; an outbox must not.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (e) {
+    if (db.open) db.close();
+    throw e;
+  }
+}
+
+function refuseNewer(db: Database, file: string, latest: number): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) {
+    throw new OutboxError(
+      'DB_NEWER_VERSION',
+      `${file} was written by a newer Outbox Agent (schema ${current}; this one knows up to ${latest}). ` +
+        'It was left untouched: update Outbox Agent, or point --data-dir elsewhere.',
+    );
+  }
+}
+
+function checkIntegrity(db: Database, file: string): void {
+  // quick_check verifies every page and row format without cross-checking index contents,
+  // which keeps start-up fast on a million-row outbox.
+  const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+  if (problems.length > 0) {
+    const err = new OutboxError('DB_CORRUPT', `${file} failed its integrity check: ${problems.join('; ')}`);
+    (err as { sqliteCode?: string }).sqliteCode = 'SQLITE_CORRUPT';
+    throw err;
+  }
+}
+
+function migrate(db: Database, migrations: readonly Migration[]): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const m of migrations.slice(current)) {
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}
+
+function sqliteCode(e: unknown): string {
+  const code = (e as { code?: unknown; sqliteCode?: unknown } | null)?.sqliteCode ?? (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+function isCorruption(e: unknown): boolean {
+  const code = sqliteCode(e);
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT_');
+}
+
+function moveAside(file: string, now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
+  const aside = `${file}.corrupt-${stamp}`;
+  fs.renameSync(file, aside);
+  for (const suffix of ['-wal', '-shm']) {
+    if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
+  }
+  return aside;
+}
+
+/** Turns SQLite and file-system failures into messages a person can act on. */
+export function translate(e: unknown, file: string): OutboxError {
+  if (e instanceof OutboxError) return e;
+  const code = sqliteCode(e);
+  const detail = e instanceof Error ? e.message : String(e);
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED') {
+    return new OutboxError('DB_LOCKED', `${file} is locked by another process (${detail}). Close the other Outbox Agent or wait, then try again.`, { cause: e });
+  }
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_') || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+    return new OutboxError('DB_READONLY', `${file} cannot be written (${detail}). Check the folder's permissions or choose another --data-dir.`, { cause: e });
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new OutboxError('DB_FULL', `The disk holding ${file} is full (${detail}). Free some space; queued updates are kept.`, { cause: e });
+  }
+  if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_CANTOPEN_')) {
+    return new OutboxError('DB_OPEN_FAILED', `${file} cannot be opened (${detail}). Check that the folder exists and is writable.`, { cause: e });
+  }
+  return new OutboxError('INTERNAL', `Outbox database error on ${file}: ${detail}`, { cause: e });
+}

@@ -1,0 +1,122 @@
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/**
+ * Numbered migrations, applied in order, each in its own transaction, recorded in
+ * PRAGMA user_version. Append only: never edit a migration that has shipped.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'outbox',
+    up(db) {
+      db.exec(`
+        CREATE TABLE updates (
+          id                 INTEGER PRIMARY KEY,
+          profile            TEXT    NOT NULL,
+          company            TEXT    NOT NULL,
+          order_no           TEXT    NOT NULL,
+          fields             TEXT    NOT NULL,
+          base               TEXT,
+          source             TEXT    NOT NULL CHECK (source IN ('form','csv','cli','api')),
+          queued_by          TEXT    NOT NULL,
+          state              TEXT    NOT NULL CHECK (state IN ('pending','sending','done','conflict','failed','held')),
+          recheck            INTEGER NOT NULL DEFAULT 0,
+          attempts           INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at    INTEGER NOT NULL,
+          last_error_code    TEXT,
+          last_error_message TEXT,
+          created_at         INTEGER NOT NULL,
+          updated_at         INTEGER NOT NULL
+        ) STRICT;
+        -- next due update (drainer)
+        CREATE INDEX updates_due ON updates (state, next_attempt_at, id);
+        -- one order's updates in queue order (coalescing, ordering)
+        CREATE INDEX updates_order ON updates (profile, company, order_no, id);
+        -- page by state and time (UI, CLI list)
+        CREATE INDEX updates_state_time ON updates (state, updated_at, id);
+        -- search by order number prefix (scanner, search box)
+        CREATE INDEX updates_order_no ON updates (order_no, id);
+
+        CREATE TABLE update_events (
+          id        INTEGER PRIMARY KEY,
+          update_id INTEGER NOT NULL REFERENCES updates (id) ON DELETE CASCADE,
+          at        INTEGER NOT NULL,
+          kind      TEXT    NOT NULL,
+          detail    TEXT
+        ) STRICT;
+        CREATE INDEX update_events_update ON update_events (update_id, id);
+
+        CREATE TABLE conflicts (
+          id          INTEGER PRIMARY KEY,
+          update_id   INTEGER NOT NULL REFERENCES updates (id) ON DELETE CASCADE,
+          profile     TEXT    NOT NULL,
+          company     TEXT    NOT NULL,
+          order_no    TEXT    NOT NULL,
+          field       TEXT    NOT NULL,
+          base        TEXT,
+          ours        TEXT,
+          theirs      TEXT,
+          etag        TEXT,
+          detected_at INTEGER NOT NULL,
+          resolution  TEXT CHECK (resolution IN ('keep-mine','take-theirs','edited','policy-ours','policy-theirs','cancelled')),
+          resolved_at INTEGER,
+          resolved_by TEXT
+        ) STRICT;
+        CREATE INDEX conflicts_detected ON conflicts (detected_at, id);
+        CREATE INDEX conflicts_update ON conflicts (update_id);
+
+        -- cumulative counters by local hour of day
+        CREATE TABLE metrics_hourly (
+          hour               INTEGER PRIMARY KEY CHECK (hour BETWEEN 0 AND 23),
+          requests           INTEGER NOT NULL DEFAULT 0,
+          concurrency_errors INTEGER NOT NULL DEFAULT 0,
+          retries            INTEGER NOT NULL DEFAULT 0,
+          successes          INTEGER NOT NULL DEFAULT 0,
+          conflicts          INTEGER NOT NULL DEFAULT 0,
+          failures           INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+
+        -- counts by state kept by triggers, so status is O(1) on a million-row outbox
+        CREATE TABLE state_counts (
+          state TEXT PRIMARY KEY,
+          n     INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO state_counts (state, n)
+          VALUES ('pending',0),('sending',0),('done',0),('conflict',0),('failed',0),('held',0);
+        CREATE TRIGGER updates_count_insert AFTER INSERT ON updates BEGIN
+          UPDATE state_counts SET n = n + 1 WHERE state = NEW.state;
+        END;
+        CREATE TRIGGER updates_count_delete AFTER DELETE ON updates BEGIN
+          UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
+        END;
+        CREATE TRIGGER updates_count_update AFTER UPDATE OF state ON updates
+          WHEN OLD.state <> NEW.state BEGIN
+          UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
+          UPDATE state_counts SET n = n + 1 WHERE state = NEW.state;
+        END;
+
+        -- connection settings and preferences; never secrets
+        CREATE TABLE settings (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+];
+
+export function checkRegistry(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migration registry out of order: entry ${i} has version ${m.version}, expected ${i + 1}`);
+    }
+  });
+}
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
