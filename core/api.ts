@@ -1,0 +1,205 @@
+/**
+ * The one contract between the UI and the agent. Served by two transports — Electron IPC
+ * (preload + ipcMain) and the headless HTTP server — and validated the same way on both:
+ * every argument arrives as `unknown` and is parsed with the schema below.
+ */
+import { z } from 'zod';
+import { badInput } from './errors.ts';
+import type { ConflictRecord } from './conflicts/conflict-log.ts';
+import type { ImportProblem } from './csv/import.ts';
+import type { DrainStatus } from './engine/drainer.ts';
+import type { Listener } from './events.ts';
+import type { MetricsSnapshot } from './metrics.ts';
+import type { EnqueueResult, Page } from './outbox/outbox.ts';
+import { UPDATE_STATES, type Fields, type HistoryEvent, type StateCounts, type Update } from './outbox/types.ts';
+import { ConnectionSchema, PreferencesSchema, type Connection, type Preferences } from './settings.ts';
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const fieldValue = z.union([z.string().max(4000), z.number().finite(), z.boolean(), z.null()]);
+const fields = z.record(z.string().max(128), fieldValue);
+const isoDate = z.string().max(40);
+const orderNumber = z.string().max(200);
+const company = z.string().max(64);
+
+const none = z.undefined().or(z.object({}).strict()).optional();
+
+export const API_SCHEMAS = {
+  status: none,
+  listUpdates: z
+    .object({
+      state: z.enum(UPDATE_STATES).optional(),
+      search: z.string().max(200).optional(),
+      limit: z.number().int().min(1).max(1000).default(50),
+      after: z.object({ updatedAt: z.number().int(), id }).strict().optional(),
+    })
+    .strict(),
+  getUpdate: z.object({ id }).strict(),
+  listConflicts: z
+    .object({
+      since: isoDate.optional(),
+      until: isoDate.optional(),
+      orderNumber: orderNumber.optional(),
+      open: z.boolean().optional(),
+      limit: z.number().int().min(1).max(10_000).default(500),
+    })
+    .strict(),
+  exportConflicts: z
+    .object({ format: z.enum(['csv', 'json']), since: isoDate.optional(), until: isoDate.optional(), orderNumber: orderNumber.optional() })
+    .strict(),
+  metrics: none,
+  lookupOrder: z.object({ company: company.optional(), orderNumber, fields: z.array(z.string().max(128)).min(1).max(100) }).strict(),
+  enqueue: z
+    .object({ company: company.optional(), orderNumber, fields, base: fields.nullable().optional(), source: z.enum(['form', 'api']).default('form') })
+    .strict(),
+  previewImport: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
+  importCsv: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
+  hold: z.object({ id }).strict(),
+  release: z.object({ id }).strict(),
+  cancel: z.object({ id }).strict(),
+  resolveConflict: z
+    .object({
+      id,
+      resolution: z.discriminatedUnion('action', [
+        z.object({ action: z.literal('keep-mine') }).strict(),
+        z.object({ action: z.literal('take-theirs') }).strict(),
+        z.object({ action: z.literal('edit'), fields }).strict(),
+      ]),
+    })
+    .strict(),
+  pauseDrain: none,
+  resumeDrain: none,
+  drainNow: none,
+  getSettings: none,
+  saveSettings: z
+    .object({
+      connection: ConnectionSchema.nullable().optional(),
+      secret: z.string().min(1).max(1000).optional(),
+      preferences: PreferencesSchema.partial().optional(),
+    })
+    .strict(),
+  testConnection: none,
+} as const;
+
+export type ApiMethod = keyof typeof API_SCHEMAS;
+export const API_METHODS = Object.keys(API_SCHEMAS) as ApiMethod[];
+export type ApiInput<M extends ApiMethod> = z.input<(typeof API_SCHEMAS)[M]>;
+export type ApiArgs<M extends ApiMethod> = z.output<(typeof API_SCHEMAS)[M]>;
+
+export type AgentMode = 'simulator' | 'd365';
+
+export interface AgentStatus {
+  counts: StateCounts;
+  mode: AgentMode;
+  /** where updates go: the environment URL, or the embedded simulator's */
+  target: string;
+  company: string;
+  drain: DrainStatus;
+  notices: string[];
+}
+
+export interface UpdateDetail {
+  update: Update;
+  history: HistoryEvent[];
+  conflicts: ConflictRecord[];
+}
+
+export type OrderLookup = { online: true; values: Fields; etag: string } | { online: false; message: string };
+
+export interface ImportPreview {
+  rows: number;
+  problems: ImportProblem[];
+  /** the first rows as they will be queued */
+  sample: { line: number; company: string; orderNumber: string; fields: Fields; base: Fields | null }[];
+}
+
+export interface ExportFile {
+  filename: string;
+  contentType: string;
+  body: string;
+}
+
+export interface SettingsView {
+  mode: AgentMode;
+  connection: Connection | null;
+  /** a secret is stored for this connection; the secret itself never leaves the keychain */
+  hasSecret: boolean;
+  secretStore: string;
+  preferences: Preferences;
+}
+
+export interface ApiOutputs {
+  status: AgentStatus;
+  listUpdates: Page<Update>;
+  getUpdate: UpdateDetail;
+  listConflicts: ConflictRecord[];
+  exportConflicts: ExportFile;
+  metrics: MetricsSnapshot;
+  lookupOrder: OrderLookup;
+  enqueue: EnqueueResult;
+  previewImport: ImportPreview;
+  importCsv: { queued: number; merged: number };
+  hold: Update;
+  release: Update;
+  cancel: Update;
+  resolveConflict: Update;
+  pauseDrain: DrainStatus;
+  resumeDrain: DrainStatus;
+  drainNow: DrainStatus;
+  getSettings: SettingsView;
+  saveSettings: SettingsView;
+  testConnection: { ok: boolean; message: string };
+}
+
+/** What the UI calls. Arguments are the schemas' inputs; defaults are filled in by parsing. */
+export type AgentCalls = { [M in ApiMethod]: (args: ApiInput<M>) => Promise<ApiOutputs[M]> };
+
+export interface AgentApi extends AgentCalls {
+  subscribe(listener: Listener): () => void;
+}
+
+/** What the agent implements: the same methods, taking arguments already parsed. */
+export type AgentHandlers = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiOutputs[M]> };
+
+/** Errors cross every boundary as data. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+export interface ApiTransport {
+  call(method: ApiMethod, args: unknown): Promise<ApiResult<unknown>>;
+  subscribe(listener: Listener): () => void;
+}
+
+/** An error the agent answered with; `code` is stable (BAD_INPUT, NOT_FOUND, INVALID_STATE…). */
+export class ApiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+  }
+}
+
+/** The AgentApi over any transport (IPC, HTTP, in-process); the UI cannot tell which. */
+export function createApiClient(transport: ApiTransport): AgentApi {
+  const api: Record<string, unknown> = { subscribe: (l: Listener) => transport.subscribe(l) };
+  for (const method of API_METHODS) {
+    api[method] = async (args: unknown) => {
+      const r = await transport.call(method, args);
+      if (r.ok) return r.value;
+      throw new ApiError(r.error.code, r.error.message);
+    };
+  }
+  return api as unknown as AgentApi;
+}
+
+/** Parses an argument that arrived from outside; a BAD_INPUT message names the offending path. */
+export function parseArgs<M extends ApiMethod>(method: M, args: unknown): ApiArgs<M> {
+  const parsed = API_SCHEMAS[method].safeParse(args);
+  if (parsed.success) return parsed.data as ApiArgs<M>;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw badInput(`${method}: invalid argument${where}: ${issue?.message ?? 'malformed'}`);
+}
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.hasOwn(API_SCHEMAS, name);
+}
