@@ -40,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX updates_order ON updates (profile, company, order_no, id);
         -- page by state and time (UI, CLI list)
         CREATE INDEX updates_state_time ON updates (state, updated_at, id);
+        CREATE INDEX updates_time ON updates (updated_at, id);
         -- search by order number prefix (scanner, search box)
         CREATE INDEX updates_order_no ON updates (order_no, id);
 

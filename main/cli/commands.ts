@@ -1,0 +1,235 @@
+import fs from 'node:fs';
+import { exportConflicts, parseDateFilter, type ExportFormat } from '../../core/conflicts/conflict-log.ts';
+import { planImport } from '../../core/csv/import.ts';
+import type { Fields, Update, UpdateState } from '../../core/outbox/types.ts';
+import { UPDATE_STATES } from '../../core/outbox/types.ts';
+import { UsageError, flag, parseCount, parseId, str, strings, write, type CliContext, type Command, type Parsed } from './context.ts';
+import { countsText, updateDetail, updatesTable } from './format.ts';
+
+const MAX_LIST = 10_000;
+const PAGE = 500;
+
+/** FIELD=VALUE arguments; the value is text, as in a CSV import, and may itself contain '='. */
+function assignments(args: string[], what: string): Fields {
+  const fields: Fields = {};
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${what} ${JSON.stringify(a)} is not FIELD=VALUE`);
+    const name = a.slice(0, eq);
+    if (Object.hasOwn(fields, name)) throw new UsageError(`${what} ${name} is given twice`);
+    fields[name] = a.slice(eq + 1);
+  }
+  return fields;
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const enqueue: Command = {
+  usage: 'enqueue ORDER FIELD=VALUE [FIELD=VALUE…] [--base FIELD=VALUE]… [--company C]',
+  summary: 'queue a change to one sales order and print its update id',
+  details: [
+    'Values are text. --base gives the value you saw before deciding (repeat it per field); D365 is',
+    'checked against it so a change someone else made meanwhile is not overwritten silently.',
+    'A change to an order that already has a pending update is merged into it (later values win);',
+    'the id printed is then that update\'s, and a note says so on stderr.',
+    'The company defaults to $OUTBOX_COMPANY, else the saved preference, else USMF.',
+  ].join('\n'),
+  options: { base: { type: 'string', multiple: true }, company: { type: 'string' } },
+  run(ctx, args) {
+    const [order, ...rest] = args.positionals;
+    if (order === undefined) throw new UsageError('the order number is missing');
+    if (rest.length === 0) throw new UsageError('give at least one FIELD=VALUE to change');
+    const fields = assignments(rest, 'change');
+    const base = assignments(strings(args, 'base'), '--base');
+    const outbox = ctx.outbox();
+    const r = outbox.enqueue({
+      company: str(args, 'company') ?? ctx.defaultCompany(),
+      orderNumber: order,
+      fields,
+      base: Object.keys(base).length ? base : null,
+      source: 'cli',
+      queuedBy: ctx.queuedBy(),
+    });
+    ctx.out(`${r.id}\n`);
+    if (r.coalesced) ctx.err(`outbox: merged into the earlier pending update ${r.id} of order ${JSON.stringify(order.trim())}\n`);
+  },
+};
+
+const importCmd: Command = {
+  usage: 'import FILE.csv   (- reads standard input)',
+  summary: 'queue every row of a CSV file, or none if any row is bad',
+  details: [
+    'Header: order,company,<field>…,base.<field>…  (company is optional).',
+    'An empty cell leaves that field alone for that row. Every bad row is reported as FILE:LINE.',
+  ].join('\n'),
+  options: {},
+  async run(ctx, args) {
+    const [file, extra] = args.positionals;
+    if (file === undefined) throw new UsageError('the CSV file is missing (use - for standard input)');
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+    const name = file === '-' ? '<stdin>' : file;
+    let text: string;
+    try {
+      text = file === '-' ? await readAll(ctx.io.stdin) : fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const plan = planImport(text, { defaultCompany: ctx.defaultCompany(), queuedBy: ctx.queuedBy() });
+    if (plan.problems.length > 0) {
+      for (const p of plan.problems) ctx.err(`${name}:${p.line}: ${p.message}\n`);
+      const n = plan.problems.length;
+      ctx.err(`outbox: import: ${n} bad ${n === 1 ? 'row' : 'rows'} in ${name}; nothing was queued\n`);
+      return 2;
+    }
+    const results = ctx.outbox().enqueueMany(plan.rows.map((r) => r.input));
+    const merged = results.filter((r) => r.coalesced).length;
+    ctx.out(`queued ${results.length} ${results.length === 1 ? 'row' : 'rows'} from ${name}` + (merged ? ` (${merged} merged into earlier pending updates)` : '') + '\n');
+  },
+};
+
+function parseState(value: string | undefined): UpdateState | undefined {
+  if (value === undefined) return undefined;
+  if (!(UPDATE_STATES as readonly string[]).includes(value)) throw new UsageError(`--state ${JSON.stringify(value)} is not one of ${UPDATE_STATES.join(', ')}`);
+  return value as UpdateState;
+}
+
+const list: Command = {
+  usage: 'list [--state S] [--search PREFIX] [--limit N] [--json]',
+  summary: 'show the most recently changed updates',
+  details: `States: ${UPDATE_STATES.join(', ')}. --limit defaults to 50 (at most ${MAX_LIST}).`,
+  options: { state: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  run(ctx, args) {
+    if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+    const state = parseState(str(args, 'state'));
+    const limit = parseCount(str(args, 'limit') ?? '50', '--limit', MAX_LIST);
+    const search = str(args, 'search');
+    const outbox = ctx.outbox();
+    const items: Update[] = [];
+    let after;
+    let more = false;
+    do {
+      const page = outbox.page({ state, search, limit: Math.min(PAGE, limit - items.length), after });
+      items.push(...page.items);
+      after = page.next ?? undefined;
+      more = page.next !== null;
+    } while (after && items.length < limit);
+    if (flag(args, 'json')) ctx.out(json(items));
+    else ctx.out(items.length ? updatesTable(items) : 'no updates\n');
+    if (more) ctx.err(`outbox: showing the ${items.length} most recent; use --limit or --state for more\n`);
+  },
+};
+
+const show: Command = {
+  usage: 'show ID [--json]',
+  summary: 'show one update with its history',
+  options: { json: { type: 'boolean' } },
+  run(ctx, args) {
+    const id = parseId(args.positionals[0]);
+    const outbox = ctx.outbox();
+    const u = outbox.get(id);
+    if (!u) {
+      ctx.err(`outbox: show: no update with id ${id}\n`);
+      return 2;
+    }
+    const history = outbox.history(id);
+    ctx.out(flag(args, 'json') ? json({ ...u, history }) : updateDetail(u, history));
+  },
+};
+
+const status: Command = {
+  usage: 'status [--json]',
+  summary: 'count the updates in each state',
+  options: { json: { type: 'boolean' } },
+  run(ctx, args) {
+    const counts = ctx.outbox().counts();
+    ctx.out(flag(args, 'json') ? JSON.stringify(counts) + '\n' : countsText(counts));
+  },
+};
+
+function stateChange(verb: string, summary: string, act: (ctx: CliContext, id: number) => Update): Command {
+  return {
+    usage: `${verb} ID`,
+    summary,
+    options: {},
+    run(ctx, args) {
+      if (args.positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[1])}`);
+      const u = act(ctx, parseId(args.positionals[0]));
+      ctx.out(`update ${u.id} (${u.orderNumber}) is now ${u.state}\n`);
+    },
+  };
+}
+
+const conflicts: Command = {
+  usage: 'conflicts export --format csv|json [--out FILE] [--since ISO-DATE]',
+  summary: 'export the conflict log (Excel-safe CSV, or a JSON array)',
+  details: [
+    'Every conflict with order, company, field, base/ours/theirs, ETag, times and resolution,',
+    'oldest first. Without --out it goes to standard output. --since takes 2026-11-22 or',
+    '2026-11-22T08:00:00Z. A file is written whole or not at all.',
+  ].join('\n'),
+  options: { format: { type: 'string' }, out: { type: 'string' }, since: { type: 'string' } },
+  async run(ctx, args) {
+    const [sub, extra] = args.positionals;
+    if (sub !== 'export') throw new UsageError(sub === undefined ? 'say what to do: conflicts export' : `unknown conflicts command ${JSON.stringify(sub)}`);
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+    const format = str(args, 'format');
+    if (format !== 'csv' && format !== 'json') throw new UsageError(format === undefined ? '--format csv|json is required' : `--format ${JSON.stringify(format)} must be csv or json`);
+    const since = str(args, 'since');
+    // Checked before any file exists, so a typo leaves nothing behind.
+    if (since !== undefined) parseDateFilter(since, '--since');
+    const chunks = exportConflicts(ctx.outbox().db, format as ExportFormat, since === undefined ? {} : { since });
+    const out = str(args, 'out');
+    if (out === undefined) {
+      for (const chunk of chunks) await write(ctx.io.stdout, chunk);
+      return;
+    }
+    await writeWhole(out, chunks);
+    ctx.err(`outbox: conflicts written to ${out}\n`);
+  },
+};
+
+/** Writes to FILE.tmp, syncs, then renames: a reader never sees half an export. */
+async function writeWhole(file: string, chunks: Iterable<string>): Promise<void> {
+  const tmp = `${file}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'w');
+    for (const chunk of chunks) fs.writeSync(fd, chunk);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'EACCES' || code === 'EPERM') throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
+/**
+ * The command table. A new command is one entry: its usage, a summary for `outbox --help`,
+ * its options for parseArgs, and a run function that calls core and prints.
+ */
+export const COMMANDS: Record<string, Command> = {
+  enqueue,
+  import: importCmd,
+  list,
+  show,
+  status,
+  hold: stateChange('hold', 'pause a pending update', (ctx, id) => ctx.outbox().hold(id, ctx.queuedBy())),
+  release: stateChange('release', 'let a held update be sent again', (ctx, id) => ctx.outbox().release(id, ctx.queuedBy())),
+  cancel: stateChange('cancel', 'drop a pending or held update (kept, as failed/CANCELLED)', (ctx, id) => ctx.outbox().cancel(id, ctx.queuedBy())),
+  conflicts,
+};
+
+export type { Parsed };

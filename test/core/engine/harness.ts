@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDispatcher, D365Client } from '../../../core/d365/client.ts';
+import { PROFILES, type EntityProfile } from '../../../core/d365/profile.ts';
+import { EntraTokenSource } from '../../../core/d365/token.ts';
+import { Drainer, type DrainerOptions } from '../../../core/engine/drainer.ts';
+import { EventBus, type StampedEvent } from '../../../core/events.ts';
+import { Metrics } from '../../../core/metrics.ts';
+import { Outbox } from '../../../core/outbox/outbox.ts';
+import type { UpdateInput } from '../../../core/outbox/types.ts';
+import { Simulator } from '../../../core/simulator/simulator.ts';
+import type { SimulatorOptions } from '../../../core/simulator/types.ts';
+
+/** A real outbox file, a real simulator on 127.0.0.1, and a drainer with short waits. */
+export interface Rig {
+  dir: string;
+  outbox: Outbox;
+  sim: Simulator;
+  client: D365Client;
+  tokens: EntraTokenSource;
+  events: EventBus;
+  seen: StampedEvent[];
+  metrics: Metrics;
+  drainer: Drainer;
+  enqueue(orderNumber: string, fields: UpdateInput['fields'], base?: UpdateInput['base'], company?: string): number;
+  close(): Promise<void>;
+}
+
+export const FAST: DrainerOptions = {
+  retry: { retryLimit: 3, backoffMs: [20, 40, 80], jitter: 0.25 },
+  gaveUpDelayMs: 200,
+  probeMinMs: 50,
+  probeMaxMs: 400,
+  pollMs: 50,
+};
+
+export async function rig(
+  simOptions: SimulatorOptions = {},
+  drainOptions: DrainerOptions = {},
+  profile: EntityProfile = PROFILES.fo,
+  secret = 'sim-secret',
+): Promise<Rig> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-engine-'));
+  const outbox = Outbox.open(path.join(dir, 'outbox.sqlite'));
+  const sim = await Simulator.start({ orders: 20, ...simOptions });
+  const dispatcher = createDispatcher({ connectMs: 2000, headersMs: 2000, bodyMs: 2000 });
+  const tokens = new EntraTokenSource(
+    { authorityUrl: sim.authorityUrl, tenant: 'sim-tenant', clientId: 'outbox-agent', scope: `${sim.url}/.default` },
+    async () => secret,
+    dispatcher,
+  );
+  const client = new D365Client({
+    serviceRoot: profile.name === 'fo' ? sim.foDataUrl : sim.bcApiUrl,
+    profile,
+    tokens,
+    dispatcher,
+  });
+  const events = new EventBus();
+  const seen: StampedEvent[] = [];
+  events.subscribe((e) => seen.push(e));
+  const metrics = new Metrics(outbox.db);
+  const drainer = new Drainer(outbox, client, events, metrics, { ...FAST, ...drainOptions });
+  return {
+    dir,
+    outbox,
+    sim,
+    client,
+    tokens,
+    events,
+    seen,
+    metrics,
+    drainer,
+    enqueue(orderNumber, fields, base = null, company = 'USMF') {
+      return outbox.enqueue({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'test' }).id;
+    },
+    async close() {
+      await drainer.stop();
+      await sim.stop();
+      await dispatcher.close();
+      outbox.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves when an event matching the predicate arrives (or rejects after ms). */
+export function nextEvent(r: Rig, match: (e: StampedEvent) => boolean, ms = 10_000): Promise<StampedEvent> {
+  const found = r.seen.find(match);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching event within ${ms} ms; saw: ${r.seen.map((e) => e.type).join(',')}`));
+    }, ms);
+    const off = r.events.subscribe((e) => {
+      if (match(e)) {
+        clearTimeout(timer);
+        off();
+        resolve(e);
+      }
+    });
+  });
+}

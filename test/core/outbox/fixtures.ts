@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { Outbox } from '../../../core/outbox/outbox.ts';
+import type { UpdateInput } from '../../../core/outbox/types.ts';
+
+const dirs: string[] = [];
+const outboxes: Outbox[] = [];
+
+afterEach(() => {
+  for (const o of outboxes.splice(0)) o.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh directory under the OS temp dir, removed after the test. */
+export function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A clock the test moves by hand, so ordering by time is deterministic. */
+export function manualClock(start = Date.UTC(2026, 10, 22, 8, 0, 0)) {
+  let t = start;
+  return {
+    now: () => t,
+    tick: (ms = 1) => {
+      t += ms;
+      return t;
+    },
+    set: (at: number) => {
+      t = at;
+    },
+  };
+}
+
+/** An outbox on a real SQLite file in a fresh temp dir, closed after the test. */
+export function openTestOutbox(options: { now?: () => number; busyTimeoutMs?: number } = {}) {
+  const file = path.join(tempDir(), 'outbox.sqlite');
+  const outbox = Outbox.open(file, options);
+  outboxes.push(outbox);
+  return { outbox, file };
+}
+
+export function track(outbox: Outbox): Outbox {
+  outboxes.push(outbox);
+  return outbox;
+}
+
+export function input(orderNumber: string, fields: UpdateInput['fields'], extra: Partial<UpdateInput> = {}): UpdateInput {
+  return { company: 'USMF', orderNumber, fields, source: 'cli', queuedBy: 'tester@host', ...extra };
+}
