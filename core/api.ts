@@ -151,7 +151,9 @@ export interface ApiOutputs {
 }
 
 /** What the UI calls. Arguments are the schemas' inputs; defaults are filled in by parsing. */
-export type AgentCalls = { [M in ApiMethod]: (args: ApiInput<M>) => Promise<ApiOutputs[M]> };
+export type AgentCalls = {
+  [M in ApiMethod]: undefined extends ApiInput<M> ? (args?: ApiInput<M>) => Promise<ApiOutputs[M]> : (args: ApiInput<M>) => Promise<ApiOutputs[M]>;
+};
 
 export interface AgentApi extends AgentCalls {
   subscribe(listener: Listener): () => void;

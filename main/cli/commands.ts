@@ -4,6 +4,7 @@ import { planImport } from '../../core/csv/import.ts';
 import type { Fields, Update, UpdateState } from '../../core/outbox/types.ts';
 import { UPDATE_STATES } from '../../core/outbox/types.ts';
 import { UsageError, flag, parseCount, parseId, str, strings, write, type CliContext, type Command, type Parsed } from './context.ts';
+import { AGENT_COMMANDS } from './agent-commands.ts';
 import { countsText, updateDetail, updatesTable } from './format.ts';
 
 const MAX_LIST = 10_000;
@@ -230,6 +231,7 @@ export const COMMANDS: Record<string, Command> = {
   release: stateChange('release', 'let a held update be sent again', (ctx, id) => ctx.outbox().release(id, ctx.queuedBy())),
   cancel: stateChange('cancel', 'drop a pending or held update (kept, as failed/CANCELLED)', (ctx, id) => ctx.outbox().cancel(id, ctx.queuedBy())),
   conflicts,
+  ...AGENT_COMMANDS,
 };
 
 export type { Parsed };

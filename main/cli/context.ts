@@ -22,6 +22,8 @@ export interface CliContext {
   io: CliIo;
   env: NodeJS.ProcessEnv;
   dataDir: string;
+  /** --data-dir or OUTBOX_DATA_DIR was given (not the per-user default) */
+  dataDirChosen: boolean;
   databaseFile: string;
   /** opened on first use and closed by runCli, so `help` never touches the database */
   outbox(): Outbox;

@@ -117,16 +117,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const env = io.env;
-    const dataDir =
-      (args.values['data-dir'] as string | undefined) ??
-      (global.values['data-dir'] as string | undefined) ??
-      (env.OUTBOX_DATA_DIR || defaultDataDir(env, process.platform, os.homedir()));
+    const chosen = (args.values['data-dir'] as string | undefined) ?? (global.values['data-dir'] as string | undefined) ?? (env.OUTBOX_DATA_DIR || undefined);
+    const dataDir = chosen ?? defaultDataDir(env, process.platform, os.homedir());
     const file = databaseFile(dataDir);
     const ctx: CliContext = {
       command: name,
       io,
       env,
       dataDir,
+      dataDirChosen: chosen !== undefined,
       databaseFile: file,
       outbox() {
         if (!outbox) {

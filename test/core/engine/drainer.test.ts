@@ -60,7 +60,7 @@ describe('drainer against the simulator over real HTTP', () => {
   it('surfaces a change to the same field as a true conflict with base, ours and theirs', async () => {
     r = await rig();
     const before = r.sim.order('USMF', 'SO-000004')!.DeliveryModeCode;
-    const id = r.enqueue('SO-000004', { DeliveryModeCode: 'OURS' }, { DeliveryModeCode: before });
+    const id = r.enqueue('SO-000004', { DeliveryModeCode: 'OURS' }, { DeliveryModeCode: before ?? null });
     r.sim.writeAsOtherUser('USMF', 'SO-000004', { DeliveryModeCode: 'THEIRS' });
     const conflict = nextEvent(r, (e) => e.type === 'conflict');
     const summary = await r.drainer.drainUntilIdle();
