@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Fields, FieldValue, OrderKey } from '../outbox/types.ts';
-import { D365Error, networkError, parseRetryAfter } from './errors.ts';
+import { buildBatch, parseBatchReply, type BatchCall } from './batch.ts';
+import { D365Error, isD365Error, networkError, parseRetryAfter, type D365ErrorCode } from './errors.ts';
 import { keyPredicate, stringLiteral } from './odata.ts';
 import type { EntityProfile } from './profile.ts';
 import type { TokenSource } from './token.ts';
@@ -41,12 +43,37 @@ export interface D365ClientOptions {
   now?: () => number;
   /** responses larger than this are refused as BAD_RESPONSE */
   maxBodyBytes?: number;
+  /** use $batch for several orders (default true; turned off by itself when the server refuses) */
+  batch?: boolean;
 }
 
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+}
+
+/** Errors about the connection rather than one order: no point sending the rest. */
+export const INTERRUPTING: ReadonlySet<D365ErrorCode> = new Set(['THROTTLED', 'OFFLINE', 'UNAUTHORIZED', 'AUTH_FAILED', 'SERVER', 'BAD_RESPONSE']);
+
+/** How servers say "no $batch here". */
+const BATCH_REFUSED: ReadonlySet<number> = new Set([400, 404, 405, 501]);
+
+function describeRead(key: Pick<OrderKey, 'company' | 'orderNumber'>): string {
+  return `GET order ${key.orderNumber} (${key.company})`;
+}
+
+function patchHeaders(snapshot: OrderSnapshot): Record<string, string> {
+  return { 'if-match': snapshot.etag, 'content-type': 'application/json' };
+}
+
+function attempt<T>(fn: () => T): T | D365Error {
+  try {
+    return fn();
+  } catch (e) {
+    if (isD365Error(e)) return e;
+    throw e;
+  }
 }
 
 /** Talks OData to one D365 environment: GET with $select, PATCH with If-Match. */
@@ -57,6 +84,8 @@ export class D365Client {
   private readonly dispatcher: Dispatcher;
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
+  /** null until the server has answered a $batch; false once it refused one */
+  private batch: boolean | null;
 
   constructor(options: D365ClientOptions) {
     this.serviceRoot = options.serviceRoot.replace(/\/+$/, '');
@@ -65,6 +94,12 @@ export class D365Client {
     this.dispatcher = options.dispatcher;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+    this.batch = options.batch === false ? false : null;
+  }
+
+  /** Whether several orders go in one $batch (unknown until the server answered one). */
+  get batching(): boolean | null {
+    return this.batch;
   }
 
   /** The URL that reads an order with the given fields. */
@@ -86,8 +121,83 @@ export class D365Client {
 
   async getOrder(key: Pick<OrderKey, 'company' | 'orderNumber'>, fields: readonly string[]): Promise<OrderSnapshot> {
     const url = this.orderUrl(key, fields);
-    const what = `GET order ${key.orderNumber} (${key.company})`;
-    const answer = await this.send('GET', url, undefined, {}, what);
+    const what = describeRead(key);
+    return this.snapshotOf(await this.send('GET', url, undefined, {}, what), key, fields, url, what);
+  }
+
+  /** PATCH only the given fields, guarded by If-Match. Returns the new ETag when D365 gives one. */
+  async patchOrder(snapshot: OrderSnapshot, fields: Fields, what: string): Promise<{ etag: string | null }> {
+    const answer = await this.send('PATCH', snapshot.url, JSON.stringify(fields), patchHeaders(snapshot), what);
+    return this.patchResult(answer, what);
+  }
+
+  /**
+   * Reads several orders: one $batch where the server takes them, else one GET each. Errors
+   * that concern one order come back in its place; one that concerns the connection
+   * (throttled, offline, credentials) stops further requests and stands for the rest.
+   */
+  async readOrders(keys: readonly Pick<OrderKey, 'company' | 'orderNumber'>[], fields: readonly (readonly string[])[]): Promise<(OrderSnapshot | D365Error)[]> {
+    const urls = keys.map((k, i) => this.orderUrl(k, fields[i]!));
+    const calls: BatchCall[] = urls.map((url) => ({ method: 'GET', url, headers: { accept: 'application/json' } }));
+    const answers = await this.exchange(calls, keys.map(describeRead));
+    return answers.map((a, i) => (a instanceof D365Error ? a : attempt(() => this.snapshotOf(a, keys[i]!, fields[i]!, urls[i]!, describeRead(keys[i]!)))));
+  }
+
+  /** PATCHes several orders, each in a changeset of its own (atomic per order, not across). */
+  async writeOrders(items: readonly { snapshot: OrderSnapshot; fields: Fields; what: string }[]): Promise<({ etag: string | null } | D365Error)[]> {
+    const calls: BatchCall[] = items.map((it) => ({ method: 'PATCH', url: it.snapshot.url, headers: patchHeaders(it.snapshot), body: JSON.stringify(it.fields) }));
+    const answers = await this.exchange(calls, items.map((it) => it.what));
+    return answers.map((a, i) => (a instanceof D365Error ? a : attempt(() => this.patchResult(a, items[i]!.what))));
+  }
+
+  private async exchange(calls: BatchCall[], whats: string[]): Promise<(Answer | D365Error)[]> {
+    if (calls.length > 1 && this.batch !== false) {
+      const answers = await this.sendBatch(calls, whats);
+      if (answers) return answers;
+    }
+    const out: (Answer | D365Error)[] = [];
+    let stop: D365Error | null = null;
+    for (const [i, call] of calls.entries()) {
+      if (stop) {
+        out.push(stop);
+        continue;
+      }
+      try {
+        out.push(await this.send(call.method, call.url, call.body, call.headers, whats[i]!));
+      } catch (e) {
+        if (!isD365Error(e)) throw e;
+        out.push(e);
+        if (INTERRUPTING.has(e.code)) stop = e;
+      }
+    }
+    return out;
+  }
+
+  /** One $batch round trip; null when the server refuses batches (then requests go singly). */
+  private async sendBatch(calls: BatchCall[], whats: string[]): Promise<(Answer | D365Error)[] | null> {
+    const { contentType, body } = buildBatch(calls, () => randomUUID());
+    const what = `$batch of ${calls.length} requests`;
+    let answer: Answer;
+    try {
+      answer = await this.send('POST', `${this.serviceRoot}/$batch`, body, { 'content-type': contentType, accept: 'multipart/mixed' }, what);
+    } catch (e) {
+      if (isD365Error(e) && e.status !== null && BATCH_REFUSED.has(e.status)) {
+        this.batch = false;
+        return null;
+      }
+      throw e;
+    }
+    this.batch = true;
+    let replies;
+    try {
+      replies = parseBatchReply(String(answer.headers['content-type'] ?? ''), answer.text, calls.length);
+    } catch (e) {
+      throw new D365Error('BAD_RESPONSE', `${what}: ${(e as Error).message}`, { status: answer.status, cause: e });
+    }
+    return replies.map((r, i) => (r.status >= 200 && r.status < 300 ? r : this.classify(r, whats[i]!)));
+  }
+
+  private snapshotOf(answer: Answer, key: Pick<OrderKey, 'company' | 'orderNumber'>, fields: readonly string[], url: string, what: string): OrderSnapshot {
     const json = this.parseJson(answer, what);
     let row: Record<string, unknown> = json;
     // F&O reaches other companies only with cross-company=true, for writes as for reads.
@@ -108,12 +218,9 @@ export class D365Client {
     return { values, etag, url: patchUrl };
   }
 
-  /** PATCH only the given fields, guarded by If-Match. Returns the new ETag when D365 gives one. */
-  async patchOrder(snapshot: OrderSnapshot, fields: Fields, what: string): Promise<{ etag: string | null }> {
-    const answer = await this.send('PATCH', snapshot.url, JSON.stringify(fields), { 'if-match': snapshot.etag, 'content-type': 'application/json' }, what);
+  private patchResult(answer: Answer, what: string): { etag: string | null } {
     if (answer.status === 204 || answer.text.trim() === '') return { etag: headerEtag(answer.headers) };
-    const json = this.parseJson(answer, what);
-    return { etag: etagOf(json, answer.headers) };
+    return { etag: etagOf(this.parseJson(answer, what), answer.headers) };
   }
 
   /** Field names of the entity from $metadata (to refuse unknown fields when queued). */
@@ -128,7 +235,7 @@ export class D365Client {
     return [...type[1]!.matchAll(/<Property\s+Name="([^"]+)"/g)].map((m) => m[1]!);
   }
 
-  private async send(method: 'GET' | 'PATCH', url: string, body: string | undefined, headers: Record<string, string>, what: string): Promise<Answer> {
+  private async send(method: 'GET' | 'PATCH' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, what: string): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.token();
       let answer: Answer;

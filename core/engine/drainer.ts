@@ -6,7 +6,7 @@ import type { EventBus, PauseReason } from '../events.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { LastError, Update } from '../outbox/types.ts';
-import { DEFAULT_RETRY, sendUpdate, type RetryPolicy, type SendOutcome } from './etag-retry.ts';
+import { DEFAULT_RETRY, sendGroup, type RetryPolicy, type SendOutcome } from './etag-retry.ts';
 
 export interface DrainerOptions {
   retry?: RetryPolicy;
@@ -19,6 +19,8 @@ export interface DrainerOptions {
   probeMaxMs?: number;
   /** how often to look for work queued by another process */
   pollMs?: number;
+  /** orders per $batch round trip (1 = single requests) */
+  batchSize?: number;
   fieldPolicy?: Record<string, FieldPolicy>;
   now?: () => number;
   random?: () => number;
@@ -74,6 +76,7 @@ export class Drainer {
       probeMinMs: options.probeMinMs ?? 1_000,
       probeMaxMs: options.probeMaxMs ?? 60_000,
       pollMs: options.pollMs ?? 1_000,
+      batchSize: Math.max(1, Math.floor(options.batchSize ?? 50)),
       fieldPolicy: options.fieldPolicy ?? client?.profile.fieldPolicy ?? {},
       now: options.now ?? Date.now,
       random: options.random ?? Math.random,
@@ -160,7 +163,8 @@ export class Drainer {
         await this.idle(this.opts.pollMs * 10);
         continue;
       }
-      if (!this.client) {
+      const client = this.client;
+      if (!client) {
         if (untilIdle) break;
         await this.idle(this.opts.pollMs);
         continue;
@@ -169,8 +173,8 @@ export class Drainer {
         await this.idle(p.until - now);
         continue;
       }
-      const update = this.outbox.nextDue(now);
-      if (!update) {
+      const group = this.outbox.dueBatch(now, this.batchSize(client));
+      if (group.length === 0) {
         if (untilIdle) {
           const at = this.outbox.nextDueAt();
           if (at === null) break;
@@ -184,49 +188,56 @@ export class Drainer {
       }
       if (this.spacingMs >= 10) await this.idle(this.spacingMs);
       if (this.stopping) break;
-      const outcome = await this.sendOne(update, this.client);
-      this.tally(outcome, summary);
+      for (const outcome of await this.sendBatch(group, client)) this.tally(outcome, summary);
     }
     this.metrics.flush();
     return summary;
   }
 
-  private tally(outcome: SendOutcome | null, summary: DrainSummary): void {
-    if (!outcome) return;
+  /** One order per request until the server has shown it takes $batch, then K at a time. */
+  private batchSize(client: D365Client): number {
+    return client.batching === false ? 1 : this.opts.batchSize;
+  }
+
+  private tally(outcome: SendOutcome, summary: DrainSummary): void {
     if (outcome.kind === 'done') summary.done++;
     else if (outcome.kind === 'conflict') summary.conflict++;
     else if (outcome.kind === 'failed') summary.failed++;
     else if (outcome.kind === 'gave-up') summary.deferred++;
   }
 
-  private async sendOne(update: Update, client: D365Client): Promise<SendOutcome | null> {
-    const key = { company: update.company, orderNumber: update.orderNumber };
-    this.inFlight = update.id;
-    this.events.emit({ type: 'sending', id: update.id, ...key });
-    let claimed = false;
-    let outcome: SendOutcome;
+  private async sendBatch(updates: Update[], client: D365Client): Promise<SendOutcome[]> {
+    for (const u of updates) this.events.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
+    this.inFlight = updates[0]!.id;
+    const claimed = new Set<number>();
+    let outcomes: Map<number, SendOutcome>;
     try {
-      outcome = await sendUpdate(
-        update,
+      outcomes = await sendGroup(
+        updates,
         client,
         this.retryPolicy(),
         {
-          claim: (baseAdditions) => {
-            try {
-              this.outbox.claim(update.id, baseAdditions);
-              claimed = true;
-              return true;
-            } catch (e) {
-              if (isOutboxError(e) && e.code === 'INVALID_STATE') return false;
-              throw e;
-            }
+          claim: (items) => {
+            const allowed = new Set<number>();
+            this.outbox.transaction(() => {
+              for (const { id, baseAdditions } of items) {
+                try {
+                  this.outbox.claim(id, baseAdditions);
+                  allowed.add(id);
+                } catch (e) {
+                  if (!(isOutboxError(e) && e.code === 'INVALID_STATE')) throw e;
+                }
+              }
+            });
+            for (const id of allowed) claimed.add(id);
+            return allowed;
           },
-          request: () => this.metrics.count('requests'),
+          request: (_method, count) => this.metrics.count('requests', count),
           concurrencyError: () => this.metrics.count('concurrencyErrors'),
-          retrying: (attempt, delayMs, error) => {
+          retrying: (id, attempt, delayMs, error) => {
             this.metrics.count('retries');
-            this.outbox.note(update.id, 'retrying', { attempt, delayMs, reason: error.message });
-            this.events.emit({ type: 'retrying', id: update.id, attempt, delayMs, reason: error.message });
+            this.outbox.note(id, 'retrying', { attempt, delayMs, reason: error.message });
+            this.events.emit({ type: 'retrying', id, attempt, delayMs, reason: error.message });
           },
         },
         {
@@ -239,14 +250,23 @@ export class Drainer {
     } finally {
       this.inFlight = null;
     }
-    try {
-      this.settle(update, outcome, claimed);
-    } catch (e) {
-      // A person held or cancelled the update while its GET was in flight: their word wins.
-      if (isOutboxError(e) && e.code === 'INVALID_STATE' && !claimed) return null;
-      throw e;
-    }
-    return outcome;
+    const settled: SendOutcome[] = [];
+    // One transaction for the whole group: one fsync, however many orders it held.
+    this.outbox.transaction(() => {
+      for (const u of updates) {
+        const outcome = outcomes.get(u.id);
+        if (!outcome) continue;
+        try {
+          this.settle(u, outcome, claimed.has(u.id));
+          settled.push(outcome);
+        } catch (e) {
+          // A person held or cancelled the update while its GET was in flight: their word wins.
+          if (!(isOutboxError(e) && e.code === 'INVALID_STATE' && !claimed.has(u.id))) throw e;
+        }
+      }
+    });
+    this.progress();
+    return settled;
   }
 
   private settle(update: Update, outcome: SendOutcome, claimed: boolean): void {
@@ -296,7 +316,6 @@ export class Drainer {
         if (claimed) this.outbox.defer(update.id, now, null, { reason: 'drain stopped' });
         break;
     }
-    this.progress();
   }
 
   private interrupted(update: Update, e: D365Error, claimed: boolean): void {

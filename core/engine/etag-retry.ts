@@ -32,13 +32,14 @@ export type SendOutcome =
 
 export interface SendHooks {
   /**
-   * Called once, right before the first PATCH, with the first-seen values of fields that
-   * had no base. Returns false when the update may no longer be sent (a person held it).
+   * Called once per update, right before its first PATCH, with the first-seen values of
+   * fields that had no base. Returns the ids that may still be sent (a person may have held
+   * one meanwhile); all in one transaction.
    */
-  claim(baseAdditions: Fields): boolean;
-  request(method: 'GET' | 'PATCH'): void;
+  claim(items: { id: number; baseAdditions: Fields }[]): Set<number>;
+  request(method: 'GET' | 'PATCH', count: number): void;
   concurrencyError(): void;
-  retrying(attempt: number, delayMs: number, error: D365Error): void;
+  retrying(id: number, attempt: number, delayMs: number, error: D365Error): void;
 }
 
 export interface SendDeps {
@@ -99,62 +100,112 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   return Math.max(0, Math.round(base * (1 + policy.jitter * (2 * random() - 1))));
 }
 
+interface InFlight {
+  update: Update;
+  base: Fields;
+  /** values of base-less fields at the first GET: the base from then on, stored at claim */
+  firstSeen: Fields;
+  claimed: boolean;
+  retries: number;
+}
+
 /**
- * One pass over one update: GET → already applied? → three-way check → PATCH with If-Match,
- * re-reading and retrying with backoff while someone else keeps changing the record.
+ * One pass over a group of updates (one per order): GET → already applied? → three-way check
+ * → PATCH with If-Match, re-reading and retrying with backoff those that lost the ETag race.
+ * The client decides whether a group travels as one $batch or as single requests; the
+ * algorithm is the same, and a group of one is the plain single-request case.
  */
-export async function sendUpdate(update: Update, client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<SendOutcome> {
-  const ours = update.fields;
-  const fieldNames = Object.keys(ours);
-  // Without a base, the value seen at the first GET is the base.
-  let base: Fields = { ...(update.base ?? {}) };
-  let claimed = false;
-  let retries = 0;
-  const what = `PATCH order ${update.orderNumber} (${update.company})`;
-  for (;;) {
-    let snapshot: OrderSnapshot;
+export async function sendGroup(updates: readonly Update[], client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<Map<number, SendOutcome>> {
+  const outcomes = new Map<number, SendOutcome>();
+  let active: InFlight[] = updates.map((update) => ({ update, base: { ...(update.base ?? {}) }, firstSeen: {}, claimed: false, retries: 0 }));
+  let firstRound = true;
+  while (active.length > 0) {
+    let reads: (OrderSnapshot | D365Error)[];
     try {
-      hooks.request('GET');
-      snapshot = await client.getOrder(update, fieldNames);
+      hooks.request('GET', active.length);
+      reads = await client.readOrders(
+        active.map((a) => a.update),
+        active.map((a) => Object.keys(a.update.fields)),
+      );
     } catch (e) {
-      return settleError(e, retries);
+      for (const a of active) outcomes.set(a.update.id, settleError(e, a.retries));
+      break;
     }
-    const firstSeen: Fields = {};
-    for (const f of fieldNames) if (!(f in base)) firstSeen[f] = snapshot.values[f] ?? null;
-    base = { ...firstSeen, ...base };
-    const check = checkFields(ours, base, snapshot.values, deps.fieldPolicy);
-    if (check.applied) {
-      return { kind: 'done', alreadyApplied: true, etagBefore: snapshot.etag, etagAfter: snapshot.etag, sent: {}, retries, autoResolved: [] };
+    const writes: { a: InFlight; snapshot: OrderSnapshot; send: Fields; autoResolved: AutoResolved[] }[] = [];
+    for (const [i, a] of active.entries()) {
+      const read = reads[i]!;
+      if (read instanceof D365Error) {
+        outcomes.set(a.update.id, settleError(read, a.retries));
+        continue;
+      }
+      if (firstRound) {
+        // Without a base, the value seen at the first GET is the base.
+        for (const f of Object.keys(a.update.fields)) if (!(f in a.base)) a.firstSeen[f] = read.values[f] ?? null;
+        a.base = { ...a.firstSeen, ...a.base };
+      }
+      const check = checkFields(a.update.fields, a.base, read.values, deps.fieldPolicy);
+      if (check.applied) {
+        outcomes.set(a.update.id, { kind: 'done', alreadyApplied: true, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: [] });
+      } else if (check.conflicts.length > 0) {
+        outcomes.set(a.update.id, { kind: 'conflict', conflicts: check.conflicts, etag: read.etag, retries: a.retries, autoResolved: check.autoResolved });
+      } else if (Object.keys(check.send).length === 0) {
+        // Only 'theirs' policies remained: nothing of ours to write.
+        outcomes.set(a.update.id, { kind: 'done', alreadyApplied: false, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: check.autoResolved });
+      } else {
+        writes.push({ a, snapshot: read, send: check.send, autoResolved: check.autoResolved });
+      }
     }
-    if (check.conflicts.length > 0) {
-      return { kind: 'conflict', conflicts: check.conflicts, etag: snapshot.etag, retries, autoResolved: check.autoResolved };
+    firstRound = false;
+    const unclaimed = writes.filter((w) => !w.a.claimed);
+    if (unclaimed.length > 0) {
+      const allowed = hooks.claim(unclaimed.map((w) => ({ id: w.a.update.id, baseAdditions: w.a.firstSeen })));
+      for (const w of unclaimed) {
+        if (allowed.has(w.a.update.id)) w.a.claimed = true;
+        else outcomes.set(w.a.update.id, { kind: 'stopped', retries: w.a.retries });
+      }
     }
-    if (Object.keys(check.send).length === 0) {
-      // Only 'theirs' policies remained: nothing of ours to write.
-      return { kind: 'done', alreadyApplied: false, etagBefore: snapshot.etag, etagAfter: snapshot.etag, sent: {}, retries, autoResolved: check.autoResolved };
-    }
-    if (!claimed) {
-      if (!hooks.claim(firstSeen)) return { kind: 'stopped', retries };
-      claimed = true;
-    }
+    const sending = writes.filter((w) => w.a.claimed);
+    if (sending.length === 0) break;
+    let results: ({ etag: string | null } | D365Error)[];
     try {
-      hooks.request('PATCH');
-      const { etag } = await client.patchOrder(snapshot, check.send, what);
-      return { kind: 'done', alreadyApplied: false, etagBefore: snapshot.etag, etagAfter: etag, sent: check.send, retries, autoResolved: check.autoResolved };
+      hooks.request('PATCH', sending.length);
+      results = await client.writeOrders(
+        sending.map((w) => ({ snapshot: w.snapshot, fields: w.send, what: `PATCH order ${w.a.update.orderNumber} (${w.a.update.company})` })),
+      );
     } catch (e) {
-      if (!isD365Error(e) || e.code !== 'CONCURRENCY') return settleError(e, retries);
-      hooks.concurrencyError();
-      retries++;
-      if (retries > policy.retryLimit) return { kind: 'gave-up', error: e, retries };
-      const delay = backoffDelay(policy, retries, deps.random);
-      hooks.retrying(retries, delay, e);
-      if (!(await deps.sleep(delay, deps.signal))) return { kind: 'stopped', retries };
+      for (const w of sending) outcomes.set(w.a.update.id, settleError(e, w.a.retries));
+      break;
     }
+    const again: InFlight[] = [];
+    for (const [i, w] of sending.entries()) {
+      const result = results[i]!;
+      const a = w.a;
+      if (!(result instanceof D365Error)) {
+        outcomes.set(a.update.id, { kind: 'done', alreadyApplied: false, etagBefore: w.snapshot.etag, etagAfter: result.etag, sent: w.send, retries: a.retries, autoResolved: w.autoResolved });
+      } else if (result.code !== 'CONCURRENCY') {
+        outcomes.set(a.update.id, settleError(result, a.retries));
+      } else {
+        hooks.concurrencyError();
+        a.retries++;
+        if (a.retries > policy.retryLimit) outcomes.set(a.update.id, { kind: 'gave-up', error: result, retries: a.retries });
+        else again.push(a);
+      }
+    }
+    if (again.length === 0) break;
+    const delay = backoffDelay(policy, Math.max(...again.map((a) => a.retries)), deps.random);
+    for (const a of again) hooks.retrying(a.update.id, a.retries, delay, results[sending.findIndex((w) => w.a === a)] as D365Error);
+    if (!(await deps.sleep(delay, deps.signal))) {
+      for (const a of again) outcomes.set(a.update.id, { kind: 'stopped', retries: a.retries });
+      break;
+    }
+    active = again;
   }
+  return outcomes;
 }
 
 function settleError(e: unknown, retries: number): SendOutcome {
   if (!isD365Error(e)) throw e;
+  // A connection failure while a group was in flight stands for every update in it.
   switch (e.code) {
     case 'VALIDATION':
     case 'NOT_FOUND':

@@ -359,8 +359,12 @@ export class Outbox {
    * earlier unfinished update of the same order.
    */
   nextDue(now = this.now()): Update | null {
-    const row = this.stmt.nextDue.get(now) as UpdateRow | undefined;
-    return row ? toUpdate(row) : null;
+    return this.dueBatch(now, 1)[0] ?? null;
+  }
+
+  /** Up to `limit` due updates in drain order; never two of one order (the later one waits). */
+  dueBatch(now: number, limit: number): Update[] {
+    return (this.stmt.nextDue.all(now, Math.max(1, Math.floor(limit))) as UpdateRow[]).map(toUpdate);
   }
 
   /** When the earliest pending update becomes due (for sleeping until then). */
@@ -476,7 +480,7 @@ function prepare(db: Database) {
                     SELECT 1 FROM updates AS e
                     WHERE e.profile = u.profile AND e.company = u.company AND e.order_no = u.order_no
                       AND e.id < u.id AND e.state IN ('pending', 'sending', 'held'))
-                ORDER BY u.next_attempt_at, u.id LIMIT 1`),
+                ORDER BY u.next_attempt_at, u.id LIMIT ?`),
     nextDueAt: p(`SELECT min(next_attempt_at) AS at FROM updates WHERE state = 'pending'`),
     sendingIds: p(`SELECT id FROM updates WHERE state = 'sending' ORDER BY id`),
     recheck: p(`UPDATE updates SET state = 'pending', recheck = 1, next_attempt_at = ?, updated_at = ? WHERE id = ?`),

@@ -49,7 +49,7 @@ describe('drainer against the simulator over real HTTP', () => {
   });
 
   it('never turns changes to unrelated fields into conflicts', async () => {
-    r = await rig({ writers: { onRequest: 0.4, sameFieldProbability: 0 } });
+    r = await rig({ writers: { onRequest: 0.4, sameFieldProbability: 0 } }, { batchSize: 1 });
     for (let i = 1; i <= 15; i++) r.enqueue(`SO-${String(i).padStart(6, '0')}`, { DeliveryModeCode: 'AIR' });
     const summary = await r.drainer.drainUntilIdle();
     expect(summary).toMatchObject({ done: 15, conflict: 0, failed: 0 });
@@ -110,7 +110,7 @@ describe('drainer against the simulator over real HTTP', () => {
   });
 
   it('honours Retry-After in seconds: no request before it runs out, the whole drain waits', async () => {
-    r = await rig();
+    r = await rig({}, { batchSize: 1 });
     r.sim.script({ method: 'GET', kind: 'throttle', retryAfter: 3 });
     r.enqueue('SO-000008', { DeliveryModeCode: '70' });
     r.enqueue('SO-000009', { DeliveryModeCode: '70' });

@@ -340,7 +340,7 @@ describe('query plans', () => {
     const { outbox } = openTestOutbox();
     fill(outbox);
     const sql = (outbox as unknown as { stmt: Record<string, Statement> }).stmt.nextDue!.source;
-    const detail = plan(outbox, sql, [Date.now()]);
+    const detail = plan(outbox, sql, [Date.now(), 50]);
     expect(detail.join('\n')).toMatch(/SEARCH u USING (COVERING )?INDEX updates_due/);
     expect(detail.join('\n')).toMatch(/SEARCH e USING (COVERING )?INDEX updates_order/);
     expect(detail.filter((d) => d.startsWith('SCAN'))).toEqual([]);
