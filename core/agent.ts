@@ -20,13 +20,14 @@ import { exportConflicts, iterateConflicts } from './conflicts/conflict-log.ts';
 import { planImport } from './csv/import.ts';
 import { createDispatcher, D365Client } from './d365/client.ts';
 import { isD365Error } from './d365/errors.ts';
+import { FieldCatalog } from './d365/metadata.ts';
 import { profileNamed } from './d365/profile.ts';
 import { EntraTokenSource } from './d365/token.ts';
 import { Drainer, type DrainerOptions } from './engine/drainer.ts';
 import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
-import { Outbox, describeKey } from './outbox/outbox.ts';
+import { Outbox, checkUpdateInput, describeKey } from './outbox/outbox.ts';
 import type { UpdateInput } from './outbox/types.ts';
 import { secretAccount, type SecretStore } from './secrets.ts';
 import { Settings, type Connection } from './settings.ts';
@@ -63,6 +64,8 @@ export class Agent implements AgentHandlers {
   private readonly dispatcher: Dispatcher;
   private simulator: Simulator | null = null;
   private client: D365Client | null = null;
+  /** field names from $metadata, per connection */
+  private catalog: FieldCatalog | null = null;
   private mode: AgentMode = 'simulator';
   private target = '';
 
@@ -143,6 +146,7 @@ export class Agent implements AgentHandlers {
       const secret = await this.secretFor(connection);
       if (secret === null) {
         this.client = null;
+        this.catalog = null;
         this.drainer.setClient(null);
         this.drainer.pause('credentials', 'No client secret is stored for this connection. Enter it in Settings (or run outbox connect).');
         return;
@@ -163,7 +167,15 @@ export class Agent implements AgentHandlers {
       const secret = this.opts.simulator?.clientSecret ?? 'sim-secret';
       this.client = this.buildClient(simConnection, async () => secret);
     }
+    this.catalog = this.client ? new FieldCatalog(this.client, { now: this.opts.now }) : null;
     this.drainer.setClient(this.client);
+  }
+
+  /** Refuses field names the entity doesn't have; offline, says they were not checked. */
+  private async checkFieldNames(names: Iterable<string>): Promise<string | undefined> {
+    if (!this.catalog) return 'Not connected to D365: field names were not checked against its metadata.';
+    const r = await this.catalog.check(names);
+    return r.checked ? undefined : r.note;
   }
 
   private buildClient(c: Connection, secret: () => Promise<string>): D365Client {
@@ -257,11 +269,13 @@ export class Agent implements AgentHandlers {
       source: args.source,
       queuedBy: this.opts.queuedBy,
     };
+    // Shape first, so a malformed input never costs a round trip to D365.
+    const note = await this.checkFieldNames(Object.keys(checkUpdateInput(input).fields));
     const result = this.outbox.enqueue(input);
     const u = this.outbox.get(result.id)!;
     this.events.emit({ type: 'queued', id: result.id, company: u.company, orderNumber: u.orderNumber, coalesced: result.coalesced });
     this.drainer.wake();
-    return result;
+    return note === undefined ? result : { ...result, note };
   }
 
   async previewImport(args: ApiArgs<'previewImport'>): Promise<ImportPreview> {
@@ -285,13 +299,15 @@ export class Agent implements AgentHandlers {
       const first = plan.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ');
       throw badInput(`${plan.problems.length} row(s) are wrong, nothing was imported: ${first}`);
     }
+    const note = await this.checkFieldNames(new Set(plan.rows.flatMap((r) => Object.keys(r.input.fields))));
     const results = this.outbox.enqueueMany(plan.rows.map((r) => r.input));
     for (const [i, r] of results.entries()) {
       const input = plan.rows[i]!.input;
       this.events.emit({ type: 'queued', id: r.id, company: input.company, orderNumber: input.orderNumber, coalesced: r.coalesced });
     }
     this.drainer.wake();
-    return { queued: results.length, merged: results.filter((r) => r.coalesced).length };
+    const counts = { queued: results.length, merged: results.filter((r) => r.coalesced).length };
+    return note === undefined ? counts : { ...counts, note };
   }
 
   async hold(args: ApiArgs<'hold'>): Promise<ApiOutputs['hold']> {

@@ -135,9 +135,10 @@ export interface ApiOutputs {
   exportConflicts: ExportFile;
   metrics: MetricsSnapshot;
   lookupOrder: OrderLookup;
-  enqueue: EnqueueResult;
+  /** note: said when the field names could not be checked against D365's metadata */
+  enqueue: EnqueueResult & { note?: string };
   previewImport: ImportPreview;
-  importCsv: { queued: number; merged: number };
+  importCsv: { queued: number; merged: number; note?: string };
   hold: Update;
   release: Update;
   cancel: Update;

@@ -67,8 +67,8 @@ export function planImport(text: string, options: ImportOptions): ImportPlan {
         queuedBy: options.queuedBy,
       };
       try {
-        checkUpdateInput(input);
-        rows.push({ line: record.line, input });
+        // The checked form is what gets queued: enqueueMany need not check it again.
+        rows.push({ line: record.line, input: checkUpdateInput(input) });
       } catch (e) {
         if (!isOutboxError(e)) throw e;
         problems.push({ line: record.line, message: e.message });
