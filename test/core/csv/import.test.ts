@@ -13,7 +13,7 @@ describe('planImport', () => {
       {
         line: 2,
         input: {
-          profile: undefined,
+          profile: 'fo',
           company: 'DEMF',
           orderNumber: 'SO-1',
           fields: { SalesOrderStatus: 'Delivered', ShippingDate: '2026-12-01' },
@@ -24,7 +24,7 @@ describe('planImport', () => {
       },
       {
         line: 3,
-        input: { profile: undefined, company: 'USMF', orderNumber: 'SO-2', fields: { SalesOrderStatus: 'Picked' }, base: null, source: 'csv', queuedBy: 'tester@host' },
+        input: { profile: 'fo', company: 'USMF', orderNumber: 'SO-2', fields: { SalesOrderStatus: 'Picked' }, base: null, source: 'csv', queuedBy: 'tester@host' },
       },
     ]);
   });
