@@ -86,6 +86,12 @@ export class Agent implements AgentHandlers {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     const outbox = Outbox.open(path.join(opts.dataDir, DATABASE_FILE), { now: opts.now });
     const agent = new Agent(outbox, opts);
+    void outbox.integrity.then((problems) => {
+      if (problems.length === 0 || !outbox.db.open) return;
+      const message = `The outbox database failed its integrity check (${problems.join('; ')}). Draining is paused: stop the agent, keep a copy of ${outbox.file} and contact support.`;
+      outbox.notices.push(message);
+      agent.drainer.pause('user', message);
+    });
     try {
       await agent.connect();
     } catch (e) {
@@ -224,12 +230,13 @@ export class Agent implements AgentHandlers {
   async getUpdate(args: ApiArgs<'getUpdate'>): Promise<ApiOutputs['getUpdate']> {
     const update = this.outbox.get(args.id);
     if (!update) throw new OutboxError('NOT_FOUND', `No update with id ${args.id}`);
-    const conflicts = [...iterateConflicts(this.outbox.db, {})].filter((c) => c.updateId === args.id);
+    const conflicts = [...iterateConflicts(this.outbox.db, { updateId: args.id })];
     return { update, history: this.outbox.history(args.id), conflicts };
   }
 
+  /** Newest first: the latest `limit` conflicts. */
   async listConflicts(args: ApiArgs<'listConflicts'>): Promise<ApiOutputs['listConflicts']> {
-    return [...iterateConflicts(this.outbox.db, args)].reverse();
+    return [...iterateConflicts(this.outbox.db, { ...args, newestFirst: true })];
   }
 
   async exportConflicts(args: ApiArgs<'exportConflicts'>): Promise<ApiOutputs['exportConflicts']> {

@@ -27,9 +27,13 @@ export interface ConflictQuery {
   until?: string;
   /** exact order number */
   orderNumber?: string;
+  /** the conflicts of one update */
+  updateId?: number;
   /** only conflicts still waiting for a person */
   open?: boolean;
   limit?: number;
+  /** newest first (for screens showing the latest); exports are oldest first */
+  newestFirst?: boolean;
 }
 
 interface ConflictRow {
@@ -89,9 +93,14 @@ export function* iterateConflicts(db: Database, query: ConflictQuery = {}): Gene
     where.push('order_no = @order');
     params.order = query.orderNumber;
   }
+  if (query.updateId !== undefined) {
+    where.push('update_id = @updateId');
+    params.updateId = query.updateId;
+  }
   if (query.open) where.push('resolution IS NULL');
   const limit = query.limit === undefined ? '' : ` LIMIT ${Math.max(1, Math.floor(query.limit))}`;
-  const sql = `SELECT * FROM conflicts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY detected_at, id${limit}`;
+  const order = query.newestFirst ? 'detected_at DESC, id DESC' : 'detected_at, id';
+  const sql = `SELECT * FROM conflicts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order}${limit}`;
   for (const row of db.prepare(sql).iterate(params) as Iterable<ConflictRow>) yield toRecord(row);
 }
 

@@ -83,7 +83,9 @@ export class EntraTokenSource implements TokenSource {
       json = null;
     }
     if (status >= 400 && status < 500) {
-      const description = typeof json?.error_description === 'string' ? json.error_description.split('\n')[0] : `HTTP ${status}`;
+      // Entra's description is CRLF-separated lines (then trace ids): keep the first, without its CR.
+      const first = typeof json?.error_description === 'string' ? json.error_description.split(/\r?\n/)[0]!.trim().replace(/\.+$/, '') : '';
+      const description = first || `HTTP ${status}`;
       throw new D365Error('AUTH_FAILED', `Sign-in to Microsoft Entra ID was refused: ${description}. Check the tenant, client id and secret.`, { status });
     }
     if (status >= 500) throw new D365Error('OFFLINE', `${what}: the sign-in service answered ${status}; will try again`, { status });

@@ -94,7 +94,11 @@ export class Outbox {
   private readonly now: () => number;
   private readonly stmt: ReturnType<typeof prepare>;
 
-  private constructor(db: Database, file: string, notices: string[], now: () => number) {
+  /** problems found by the integrity check of a large file, which runs after open */
+  readonly integrity: Promise<string[]>;
+
+  private constructor(db: Database, file: string, notices: string[], now: () => number, integrity: Promise<string[]>) {
+    this.integrity = integrity;
     this.db = db;
     this.file = file;
     this.notices = notices;
@@ -102,10 +106,10 @@ export class Outbox {
     this.stmt = prepare(db);
   }
 
-  static open(file: string, options: { now?: () => number; busyTimeoutMs?: number } = {}): Outbox {
+  static open(file: string, options: { now?: () => number; busyTimeoutMs?: number; syncCheckBytes?: number } = {}): Outbox {
     const now = options.now ?? Date.now;
-    const { db, notices } = openDatabase(file, { now, busyTimeoutMs: options.busyTimeoutMs });
-    return new Outbox(db, file, notices, now);
+    const { db, notices, integrity } = openDatabase(file, { now, busyTimeoutMs: options.busyTimeoutMs, syncCheckBytes: options.syncCheckBytes });
+    return new Outbox(db, file, notices, now, integrity);
   }
 
   close(): void {

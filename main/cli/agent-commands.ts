@@ -217,4 +217,33 @@ const demo: Command = {
   },
 };
 
-export const AGENT_COMMANDS: Record<string, Command> = { connect, drain, demo };
+const serveCmd: Command = {
+  usage: 'serve [--port N] [--host H] [--demo]',
+  summary: 'run the agent headless with its UI over HTTP on 127.0.0.1 (prints the URL with its access token)',
+  details: [
+    'For sites without a desktop. The URL printed carries a random access token; every API call',
+    'needs it. --host other than 127.0.0.1 makes the agent reachable from the network (warned).',
+    '--demo runs against the embedded simulator with other users writing, so conflicts arrive.',
+  ].join('\n'),
+  options: { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } },
+  async run(ctx, args) {
+    const portText = str(args, 'port') ?? '0';
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port ${JSON.stringify(portText)} must be a port number (0 = any free port)`);
+    const { serve } = await import('../server/serve.ts');
+    const running = await serve({
+      dataDir: ctx.dataDir,
+      port,
+      host: str(args, 'host'),
+      demo: flag(args, 'demo'),
+      env: ctx.env,
+      log: (line) => ctx.err(line + '\n'),
+    });
+    ctx.out(`Outbox Agent is running at ${running.url}\n`);
+    await untilInterrupted();
+    await running.close();
+    return 0;
+  },
+};
+
+export const AGENT_COMMANDS: Record<string, Command> = { connect, drain, demo, serve: serveCmd };

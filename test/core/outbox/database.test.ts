@@ -239,3 +239,31 @@ describe('openDatabase', () => {
     }
   });
 });
+
+describe('integrity check of a large file, after open', () => {
+  it('opens at once and reports damage found by the background check', async () => {
+    const { mkdtempSync, openSync, writeSync, closeSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Outbox } = await import('../../../core/outbox/outbox.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-integrity-'));
+    const file = join(dir, 'outbox.sqlite');
+    const healthy = Outbox.open(file, { syncCheckBytes: 0 });
+    healthy.enqueueMany(Array.from({ length: 3000 }, (_, i) => ({ company: 'USMF', orderNumber: `SO-${i}`, fields: { A: 'x'.repeat(50) }, source: 'cli' as const, queuedBy: 't' })));
+    expect(await healthy.integrity).toEqual([]);
+    healthy.db.pragma('wal_checkpoint(TRUNCATE)');
+    healthy.close();
+    // Scribble over pages in the middle; the header and schema stay readable.
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(4096 * 4, 0x5a), 0, 4096 * 4, Math.floor(size / 2 / 4096) * 4096);
+    closeSync(fd);
+    const damaged = Outbox.open(file, { syncCheckBytes: 0 });
+    try {
+      const problems = await damaged.integrity;
+      expect(problems.length).toBeGreaterThan(0);
+    } finally {
+      damaged.close();
+    }
+  });
+});

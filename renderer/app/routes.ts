@@ -1,0 +1,46 @@
+import { useEffect, useState } from 'react';
+
+export type Route =
+  | { screen: 'queue' }
+  | { screen: 'new' }
+  | { screen: 'conflicts'; updateId: number | null }
+  | { screen: 'log' }
+  | { screen: 'settings' };
+
+export type Screen = Route['screen'];
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  switch (parts[0]) {
+    case 'new':
+      return { screen: 'new' };
+    case 'conflicts': {
+      const id = Number(parts[1]);
+      return { screen: 'conflicts', updateId: Number.isInteger(id) && id > 0 ? id : null };
+    }
+    case 'log':
+      return { screen: 'log' };
+    case 'settings':
+      return { screen: 'settings' };
+    default:
+      return { screen: 'queue' };
+  }
+}
+
+export function hrefFor(route: Route): string {
+  return route.screen === 'conflicts' && route.updateId !== null ? `#/conflicts/${route.updateId}` : `#/${route.screen}`;
+}
+
+export function useRoute(): Route {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const onChange = () => setHash(window.location.hash);
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return parseRoute(hash);
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = hrefFor(route);
+}

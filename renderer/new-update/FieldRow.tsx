@@ -1,0 +1,70 @@
+import type { Ref } from 'react';
+import type { FieldValue } from '../../core/outbox/types.ts';
+import { FieldValueText } from '../common/FieldValueText.tsx';
+import { VALUE_SUGGESTIONS } from './known-fields.ts';
+
+export interface FieldDraft {
+  key: number;
+  field: string;
+  value: string;
+}
+
+export function FieldRow({
+  row,
+  index,
+  current,
+  valueRef,
+  canRemove,
+  onChange,
+  onRemove,
+}: {
+  row: FieldDraft;
+  index: number;
+  /** the order's value now, when known */
+  current: FieldValue | undefined;
+  valueRef?: Ref<HTMLInputElement>;
+  canRemove: boolean;
+  onChange(next: FieldDraft): void;
+  onRemove(): void;
+}) {
+  const suggestions = VALUE_SUGGESTIONS[row.field.trim()];
+  const listId = suggestions ? `values-${row.key}` : undefined;
+  return (
+    <div className="field-row">
+      <input
+        className="field-name"
+        aria-label={`Field name ${index + 1}`}
+        list="known-fields"
+        placeholder="Field"
+        value={row.field}
+        onChange={(e) => onChange({ ...row, field: e.target.value })}
+      />
+      <input
+        ref={valueRef}
+        className="field-value"
+        aria-label={`New value ${index + 1}`}
+        list={listId}
+        placeholder="New value"
+        value={row.value}
+        onChange={(e) => onChange({ ...row, value: e.target.value })}
+      />
+      {suggestions ? (
+        <datalist id={listId}>
+          {suggestions.map((s) => (
+            <option key={s} value={s} />
+          ))}
+        </datalist>
+      ) : null}
+      <span className="field-current" title="Current value in D365">
+        {current === undefined ? null : (
+          <>
+            now <FieldValueText value={current} />
+          </>
+        )}
+      </span>
+      <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove row ${index + 1}`} disabled={!canRemove} onClick={onRemove}>
+        ×
+      </button>
+    </div>
+  );
+}

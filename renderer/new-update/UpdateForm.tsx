@@ -1,0 +1,162 @@
+import { useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { Fields } from '../../core/outbox/types.ts';
+import { useApi } from '../app/api-context.tsx';
+import { ErrorNote } from '../common/ErrorNote.tsx';
+import { errorMessage } from '../format.ts';
+import { FieldRow, type FieldDraft } from './FieldRow.tsx';
+import { KNOWN_FIELDS } from './known-fields.ts';
+import { LookupNote } from './LookupNote.tsx';
+import { baseFrom, lookupKey, useOrderLookup } from './use-order-lookup.ts';
+
+interface Queued {
+  id: number;
+  label: string;
+  coalesced: boolean;
+  withBase: boolean;
+}
+
+/**
+ * Keyboard-first: a barcode scanner types the order number and Enter, which moves focus to the
+ * first value; Enter there queues the update and brings focus back for the next scan.
+ */
+export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
+  const api = useApi();
+  const nextKey = useRef(2);
+  const orderRef = useRef<HTMLInputElement>(null);
+  const firstValueRef = useRef<HTMLInputElement>(null);
+  const [orderNumber, setOrderNumber] = useState('');
+  const [company, setCompany] = useState('');
+  // The lookup runs for the order number once it is committed (Enter or leaving the field), not per keystroke.
+  const [committedOrder, setCommittedOrder] = useState('');
+  const [rows, setRows] = useState<FieldDraft[]>([{ key: 1, field: 'SalesOrderStatus', value: '' }]);
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [queued, setQueued] = useState<Queued | null>(null);
+
+  const effectiveCompany = company.trim() || defaultCompany;
+  const fieldNames = useMemo(() => [...new Set(rows.map((r) => r.field.trim()).filter(Boolean))], [rows]);
+  const lookup = useOrderLookup(effectiveCompany, committedOrder, fieldNames);
+  const lookupFresh = 'key' in lookup && lookup.key === lookupKey(effectiveCompany, orderNumber, fieldNames);
+  const currentValues = lookup.status === 'online' && lookupFresh ? lookup.values : null;
+
+  const commitOrder = () => setCommittedOrder(orderNumber.trim());
+
+  const onOrderKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    commitOrder();
+    firstValueRef.current?.focus();
+    firstValueRef.current?.select();
+  };
+
+  const updateRow = (key: number, next: FieldDraft) => setRows((rs) => rs.map((r) => (r.key === key ? next : r)));
+  const addRow = () => setRows((rs) => [...rs, { key: nextKey.current++, field: '', value: '' }]);
+  const removeRow = (key: number) => setRows((rs) => (rs.length > 1 ? rs.filter((r) => r.key !== key) : rs));
+
+  /** The base the person saw; read now if they were quicker than the lookup. Null when offline. */
+  const resolveBase = async (order: string): Promise<Fields | null> => {
+    if (currentValues && lookupFresh) return baseFrom(currentValues, fieldNames);
+    if (lookup.status === 'offline' && lookupFresh) return null;
+    try {
+      const r = await api.lookupOrder({ orderNumber: order, fields: fieldNames, ...(company.trim() ? { company: company.trim() } : {}) });
+      return r.online ? baseFrom(r.values, fieldNames) : null;
+    } catch {
+      // The order could not be read (not found, invalid field): D365 will say so when it is sent.
+      return null;
+    }
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (submitting) return;
+    const order = orderNumber.trim();
+    setError(null);
+    if (!order) {
+      setError('Enter an order number.');
+      orderRef.current?.focus();
+      return;
+    }
+    const named = rows.filter((r) => r.field.trim());
+    if (named.length === 0) {
+      setError('Name at least one field to change.');
+      return;
+    }
+    const fields: Fields = Object.fromEntries(named.map((r) => [r.field.trim(), r.value]));
+    setSubmitting(true);
+    try {
+      const base = await resolveBase(order);
+      const r = await api.enqueue({ orderNumber: order, fields, base, source: 'form', ...(company.trim() ? { company: company.trim() } : {}) });
+      setQueued({ id: r.id, label: `${effectiveCompany} / ${order}`, coalesced: r.coalesced, withBase: base !== null });
+      setOrderNumber('');
+      setCommittedOrder('');
+      setRows((rs) => rs.map((row) => ({ ...row, value: '' })));
+      orderRef.current?.focus();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <form className="panel form" onSubmit={submit} aria-label="New update">
+      <div className="form-grid">
+        <label>
+          Order number
+          <input
+            ref={orderRef}
+            autoFocus
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="SO-000042"
+            value={orderNumber}
+            onChange={(e) => setOrderNumber(e.target.value)}
+            onKeyDown={onOrderKeyDown}
+            onBlur={commitOrder}
+          />
+        </label>
+        <label>
+          Company
+          <input autoComplete="off" placeholder={defaultCompany} value={company} onChange={(e) => setCompany(e.target.value)} onBlur={commitOrder} />
+        </label>
+      </div>
+      <LookupNote lookup={lookupFresh || lookup.status === 'idle' ? lookup : { status: 'idle' }} />
+      <datalist id="known-fields">
+        {KNOWN_FIELDS.map((f) => (
+          <option key={f} value={f} />
+        ))}
+      </datalist>
+      <div className="field-rows">
+        {rows.map((row, i) => (
+          <FieldRow
+            key={row.key}
+            row={row}
+            index={i}
+            current={currentValues && row.field.trim() ? currentValues[row.field.trim()] : undefined}
+            valueRef={i === 0 ? firstValueRef : undefined}
+            canRemove={rows.length > 1}
+            onChange={(next) => updateRow(row.key, next)}
+            onRemove={() => removeRow(row.key)}
+          />
+        ))}
+      </div>
+      <div className="actions">
+        <button type="button" className="btn btn-small" onClick={addRow}>
+          + Add field
+        </button>
+        <span className="spacer" />
+        <button type="submit" className="btn btn-primary" disabled={submitting}>
+          {submitting ? 'Queueing…' : 'Queue update'}
+        </button>
+      </div>
+      {error ? <ErrorNote message={error} /> : null}
+      {queued ? (
+        <div className="note note-success" role="status">
+          Queued #{queued.id} for {queued.label}
+          {queued.coalesced ? ' (merged into a pending update of the same order)' : ''}
+          {queued.withBase ? '' : ' without a base'}. <a href="#/queue">See the queue</a>
+        </div>
+      ) : null}
+    </form>
+  );
+}
