@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { exportConflicts, parseDateFilter, type ExportFormat } from '../../core/conflicts/conflict-log.ts';
 import { planImport } from '../../core/csv/import.ts';
+import { validateFieldName } from '../../core/outbox/outbox.ts';
 import type { Fields, Update, UpdateState } from '../../core/outbox/types.ts';
 import { UPDATE_STATES } from '../../core/outbox/types.ts';
 import { UsageError, flag, parseCount, parseId, str, strings, write, type CliContext, type Command, type Parsed } from './context.ts';
@@ -17,6 +18,8 @@ function assignments(args: string[], what: string): Fields {
     const eq = a.indexOf('=');
     if (eq <= 0) throw new UsageError(`${what} ${JSON.stringify(a)} is not FIELD=VALUE`);
     const name = a.slice(0, eq);
+    // Before the assignment below: `__proto__=x` would otherwise vanish instead of being refused.
+    validateFieldName(name, `${what} field`);
     if (Object.hasOwn(fields, name)) throw new UsageError(`${what} ${name} is given twice`);
     fields[name] = a.slice(eq + 1);
   }

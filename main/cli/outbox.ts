@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { ApiError } from '../../core/api.ts';
 import { isOutboxError, type OutboxErrorCode } from '../../core/errors.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import { databaseFile, defaultDataDir } from '../../core/paths.ts';
@@ -15,7 +16,7 @@ const GLOBAL_OPTIONS: OptionsConfig = {
 };
 
 /** Refusals caused by what the person typed: exit 2. Everything else (disk, locks, bugs): exit 1. */
-const INPUT_ERRORS: readonly OutboxErrorCode[] = ['BAD_INPUT', 'NOT_FOUND', 'INVALID_STATE'];
+const INPUT_ERRORS: readonly string[] = ['BAD_INPUT', 'NOT_FOUND', 'INVALID_STATE'] satisfies OutboxErrorCode[];
 
 function usageText(): string {
   const names = Object.keys(COMMANDS);
@@ -149,7 +150,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       err(command ? `usage: outbox ${command.usage}\n` : usageText());
       return 2;
     }
-    if (isOutboxError(e)) {
+    // Commands that go through the AgentApi get its errors as ApiError, with the same codes.
+    if (isOutboxError(e) || e instanceof ApiError) {
       err(`${label}: ${e.message}\n`);
       return INPUT_ERRORS.includes(e.code) ? 2 : 1;
     }
