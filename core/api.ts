@@ -16,7 +16,13 @@ import { ConnectionSchema, PreferencesSchema, type Connection, type Preferences 
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const fieldValue = z.union([z.string().max(4000), z.number().finite(), z.boolean(), z.null()]);
-const fields = z.record(z.string().max(128), fieldValue);
+// Checked here, not only in the outbox: a key such as __proto__ would otherwise vanish in parsing.
+const fieldName = z.string().max(128).regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'not a valid D365 field name (letters, digits and _, starting with a letter)');
+const fields = z
+  .custom<Record<string, z.infer<typeof fieldValue>>>((v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'), {
+    message: 'field "__proto__" is not a valid D365 field name',
+  })
+  .pipe(z.record(fieldName, fieldValue));
 const isoDate = z.string().max(40);
 const orderNumber = z.string().max(200);
 const company = z.string().max(64);

@@ -1,7 +1,8 @@
 import type { FieldConflict } from './outbox/outbox.ts';
 import type { LastError, StateCounts } from './outbox/types.ts';
 
-export type PauseReason = 'user' | 'throttled' | 'offline' | 'server' | 'credentials';
+/** storage: the outbox database itself failed (disk full, locked); retried like an outage */
+export type PauseReason = 'user' | 'throttled' | 'offline' | 'server' | 'credentials' | 'storage';
 
 /** Everything the UI, the tray and notifications hear about, on one typed stream. */
 export type AgentEvent =

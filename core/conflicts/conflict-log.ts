@@ -72,9 +72,17 @@ export const CONFLICT_CSV_COLUMNS = [
 /** Parses a date filter; a bare date means midnight UTC of that day. */
 export function parseDateFilter(value: string, what: string): number {
   const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-  const t = iso.test(value) ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : NaN;
+  let t = iso.test(value) ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : NaN;
+  // Date.parse rolls 2026-02-30 over to March 2; a day the calendar lacks is a typo, not a date.
+  if (!Number.isNaN(t) && !validDay(value.slice(0, 10))) t = NaN;
   if (Number.isNaN(t)) throw badInput(`${what} ${JSON.stringify(value)} is not an ISO date like 2026-11-22 or 2026-11-22T08:00:00Z`);
   return t;
+}
+
+function validDay(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
 /** Every conflict ever detected, oldest first, streamed: the log can be large. */

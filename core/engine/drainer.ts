@@ -2,6 +2,7 @@ import type { D365Client } from '../d365/client.ts';
 import type { D365Error } from '../d365/errors.ts';
 import type { FieldPolicy } from '../d365/profile.ts';
 import { isOutboxError } from '../errors.ts';
+import { acquireDrainLock } from '../outbox/drain-lock.ts';
 import type { EventBus, PauseReason } from '../events.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Outbox } from '../outbox/outbox.ts';
@@ -63,6 +64,7 @@ export class Drainer {
   private startedAt = 0;
   /** gentle ramp-up after a throttle: a spacing between requests that halves per success */
   private spacingMs = 0;
+  private recoverNeeded = false;
 
   constructor(outbox: Outbox, client: D365Client | null, events: EventBus, metrics: Metrics, options: DrainerOptions = {}) {
     this.outbox = outbox;
@@ -98,9 +100,15 @@ export class Drainer {
   start(): void {
     if (this.loop) return;
     this.stopper = new AbortController();
-    this.loop = this.run(false).finally(() => {
-      this.loop = null;
-    });
+    this.loop = this.run(false)
+      .catch((e: unknown) => {
+        // The background drain must never die silently: say why it stopped.
+        this.setPaused('user', null, `Sending stopped: ${e instanceof Error ? e.message : String(e)}`);
+        return { done: 0, conflict: 0, failed: 0, deferred: 0, stoppedBecause: 'user' as const };
+      })
+      .finally(() => {
+        this.loop = null;
+      });
   }
 
   /** Drains until nothing is due (waiting out throttles and outages), or a person must act. */
@@ -143,55 +151,90 @@ export class Drainer {
   }
 
   private async run(untilIdle: boolean): Promise<DrainSummary> {
+    const release = acquireDrainLock(this.outbox.file);
+    try {
+      return await this.loopUntilDone(untilIdle);
+    } finally {
+      release();
+    }
+  }
+
+  private async loopUntilDone(untilIdle: boolean): Promise<DrainSummary> {
     const summary: DrainSummary = { done: 0, conflict: 0, failed: 0, deferred: 0, stoppedBecause: null };
     this.startedAt = this.opts.now();
     this.sentThisRun = 0;
     this.outbox.recoverInterrupted();
     let lastFlush = this.opts.now();
     while (!this.stopping) {
+      try {
+        if ((await this.step(untilIdle, summary)) === 'stop') break;
+      } catch (e) {
+        if (!isOutboxError(e)) throw e;
+        // The outbox itself failed (disk full, locked, damaged): nothing is lost — the update
+        // stays where its last committed transaction left it. Wait and try again.
+        const wait = Math.min(this.opts.probeMaxMs, this.opts.probeMinMs * 2 ** this.probeStreak++);
+        // An outcome that could not be recorded leaves its update 'sending': re-check it.
+        this.recoverNeeded = true;
+        this.setPaused('storage', this.opts.now() + wait, e.message);
+        if (untilIdle && this.probeStreak > 6) {
+          summary.stoppedBecause = 'storage';
+          break;
+        }
+        await this.idle(wait);
+      }
       const now = this.opts.now();
       if (now - lastFlush > 2000) {
         this.metrics.flush();
         lastFlush = now;
       }
-      const p = this.paused;
-      if (p && (p.reason === 'user' || p.reason === 'credentials' || !this.client)) {
-        if (untilIdle) {
-          summary.stoppedBecause = p.reason;
-          break;
-        }
-        await this.idle(this.opts.pollMs * 10);
-        continue;
-      }
-      const client = this.client;
-      if (!client) {
-        if (untilIdle) break;
-        await this.idle(this.opts.pollMs);
-        continue;
-      }
-      if (p?.until && p.until > now) {
-        await this.idle(p.until - now);
-        continue;
-      }
-      const group = this.outbox.dueBatch(now, this.batchSize(client));
-      if (group.length === 0) {
-        if (untilIdle) {
-          const at = this.outbox.nextDueAt();
-          if (at === null) break;
-          // Something is pending but not yet due (a retry later): wait for it.
-          await this.idle(Math.max(10, at - now));
-          continue;
-        }
-        const at = this.outbox.nextDueAt();
-        await this.idle(at === null ? this.opts.pollMs : Math.min(this.opts.pollMs, Math.max(10, at - now)));
-        continue;
-      }
-      if (this.spacingMs >= 10) await this.idle(this.spacingMs);
-      if (this.stopping) break;
-      for (const outcome of await this.sendBatch(group, client)) this.tally(outcome, summary);
     }
     this.metrics.flush();
     return summary;
+  }
+
+  /** One turn of the loop: wait for what the pause says, or send the next group. */
+  private async step(untilIdle: boolean, summary: DrainSummary): Promise<'stop' | 'go'> {
+    if (this.recoverNeeded) {
+      this.outbox.recoverInterrupted();
+      this.recoverNeeded = false;
+    }
+    const now = this.opts.now();
+    const p = this.paused;
+    if (p && (p.reason === 'user' || p.reason === 'credentials' || !this.client)) {
+      if (untilIdle) {
+        summary.stoppedBecause = p.reason;
+        return 'stop';
+      }
+      await this.idle(this.opts.pollMs * 10);
+      return 'go';
+    }
+    const client = this.client;
+    if (!client) {
+      if (untilIdle) return 'stop';
+      await this.idle(this.opts.pollMs);
+      return 'go';
+    }
+    if (p?.until && p.until > now) {
+      await this.idle(p.until - now);
+      return 'go';
+    }
+    const group = this.outbox.dueBatch(now, this.batchSize(client));
+    if (group.length === 0) {
+      if (p?.reason === 'storage') this.resume();
+      const at = this.outbox.nextDueAt();
+      if (untilIdle) {
+        if (at === null) return 'stop';
+        // Something is pending but not yet due (a retry later): wait for it.
+        await this.idle(Math.max(10, at - now));
+        return 'go';
+      }
+      await this.idle(at === null ? this.opts.pollMs : Math.min(this.opts.pollMs, Math.max(10, at - now)));
+      return 'go';
+    }
+    if (this.spacingMs >= 10) await this.idle(this.spacingMs);
+    if (this.stopping) return 'stop';
+    for (const outcome of await this.sendBatch(group, client)) this.tally(outcome, summary);
+    return 'go';
   }
 
   /** One order per request until the server has shown it takes $batch, then K at a time. */

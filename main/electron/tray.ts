@@ -73,6 +73,7 @@ const PAUSE_WORDS: Record<PauseReason, string> = {
   offline: 'D365 unreachable',
   server: 'D365 server error',
   credentials: 'Credentials rejected',
+  storage: 'Outbox storage problem',
 };
 
 export function trayViewOf(model: TrayModel): TrayView {

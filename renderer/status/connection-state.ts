@@ -28,5 +28,7 @@ export function connectionState(status: AgentStatus | undefined, error: LoadErro
       return { tone: 'warning', label: p.until ? `D365 unavailable until ${formatTime(p.until)}` : 'D365 unavailable', detail: p.message };
     case 'user':
       return { tone: 'warning', label: 'Paused', detail: 'Sending is paused; updates still queue.' };
+    case 'storage':
+      return { tone: 'danger', label: 'Outbox storage problem', detail: `${p.message} — retrying by itself` };
   }
 }

@@ -286,4 +286,48 @@ describe('drainer against the simulator over real HTTP', () => {
     for (let i = 1; i <= 500; i++) expect(r.sim.order('USMF', `SO-${String(i).padStart(6, '0')}`)!.DeliveryModeCode).toBe(`M${i}`);
     expect(r.sim.writeLog.filter((w) => w.by === 'writer').length).toBeGreaterThan(50);
   }, 60_000);
+
+  it('lets one drainer send an outbox at a time, and takes over a lock left by a dead process', async () => {
+    r = await rig();
+    r.enqueue('SO-000001', { DeliveryModeCode: 'L' });
+    const fs = await import('node:fs');
+    const { Drainer } = await import('../../../core/engine/drainer.ts');
+    const { EventBus } = await import('../../../core/events.ts');
+    const { Metrics } = await import('../../../core/metrics.ts');
+    fs.writeFileSync(`${r.outbox.file}.drain-lock`, JSON.stringify({ pid: process.pid + 100_000, host: (await import('node:os')).hostname(), since: 'long ago' }));
+    r.drainer.start();
+    await nextEvent(r, (e) => e.type === 'done');
+    const second = Outbox.open(r.outbox.file);
+    try {
+      const other = new Drainer(second, r.client, new EventBus(), new Metrics(second.db));
+      // Same process here, so fake another live holder: our parent process.
+      fs.writeFileSync(`${r.outbox.file}.drain-lock`, JSON.stringify({ pid: process.ppid, host: (await import('node:os')).hostname(), since: 'now' }));
+      await expect(other.drainUntilIdle()).rejects.toThrow(/Another Outbox Agent \(pid \d+/);
+    } finally {
+      second.close();
+    }
+  });
+
+  it('pauses for storage when the outbox disk is full, loses nothing, and resumes when space returns', async () => {
+    r = await rig();
+    const id = r.enqueue('SO-000002', { DeliveryModeCode: 'FULL' });
+    const pages = r.outbox.db.pragma('page_count', { simple: true }) as number;
+    r.outbox.db.pragma(`max_page_count = ${pages}`);
+    // Fill every page's free space so the next history event has nowhere to go.
+    const ballast = r.outbox.db.prepare(`INSERT INTO update_events (update_id, at, kind, detail) VALUES (?, 0, 'note', ?)`);
+    for (const size of [2000, 200, 20, 1]) {
+      try {
+        for (let i = 0; i < 100_000; i++) ballast.run(id, 'x'.repeat(size));
+      } catch (e) {
+        expect((e as { code?: string }).code).toBe('SQLITE_FULL');
+      }
+    }
+    r.drainer.start();
+    const paused = await nextEvent(r, (e) => e.type === 'paused' && e.reason === 'storage');
+    expect(paused).toMatchObject({ message: expect.stringMatching(/disk .* is full/) });
+    expect(r.outbox.get(id)!.state).not.toBe('done');
+    r.outbox.db.pragma('max_page_count = 1073741823');
+    await nextEvent(r, (e) => e.type === 'done' && e.id === id, 15_000);
+    expect(r.sim.order('USMF', 'SO-000002')!.DeliveryModeCode).toBe('FULL');
+  });
 });
