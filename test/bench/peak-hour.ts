@@ -93,60 +93,50 @@ function judge(name: string, r: DrainRig, queued: Queued[], verdicts: Map<string
   return row;
 }
 
-async function naive(n: number, seed: number): Promise<PeakRow> {
-  const r = await drainRig('naive', simOptions(n, seed));
+/** A client without an outbox: one send per queued update, serially, judged the same way. */
+async function baseline(name: string, n: number, seed: number, send: (r: DrainRig, q: Queued, patches: { total: number; concurrency: number }) => Promise<Verdict>): Promise<PeakRow> {
+  const r = await drainRig(name.split(':')[0]!, simOptions(n, seed));
   try {
     const queued = await queue(r, n);
     const before = r.sim.requestLog.filter((e) => e.path.startsWith('/data')).length;
     const verdicts = new Map<string, Verdict>();
     const patches = { total: 0, concurrency: 0 };
     const t = process.hrtime.bigint();
-    for (const q of queued) {
-      patches.total++;
-      try {
-        await r.client.patchOrder({ values: {}, etag: q.etag, url: r.client.orderUrl(q, []).split('?')[0]! }, { [FIELD]: q.ours }, 'naive');
-        verdicts.set(q.orderNumber, 'applied');
-      } catch (e) {
-        if (isD365Error(e) && e.code === 'CONCURRENCY') patches.concurrency++;
-        verdicts.set(q.orderNumber, 'failed');
-      }
-    }
-    return judge('naive: ETag from queue time, no retry', r, queued, verdicts, seconds(t), before, patches);
+    for (const q of queued) verdicts.set(q.orderNumber, await send(r, q, patches));
+    return judge(name, r, queued, verdicts, seconds(t), before, patches);
   } finally {
     await r.close();
   }
 }
 
-async function recipe(n: number, seed: number): Promise<PeakRow> {
-  const r = await drainRig('recipe', simOptions(n, seed));
-  try {
-    const queued = await queue(r, n);
-    const before = r.sim.requestLog.filter((e) => e.path.startsWith('/data')).length;
-    const verdicts = new Map<string, Verdict>();
-    const patches = { total: 0, concurrency: 0 };
-    const t = process.hrtime.bigint();
-    for (const q of queued) {
-      let verdict: Verdict = 'failed';
-      for (let attempt = 0; attempt <= 3; attempt++) {
-        try {
-          const snap = await r.client.getOrder(q, [FIELD]);
-          patches.total++;
-          await r.client.patchOrder(snap, { [FIELD]: q.ours }, 'recipe');
-          verdict = 'applied';
-          break;
-        } catch (e) {
-          if (!(e instanceof D365Error && e.code === 'CONCURRENCY')) break;
-          patches.concurrency++;
-          if (attempt < 3) await sleep(1000 * 2 ** attempt);
-        }
-      }
-      verdicts.set(q.orderNumber, verdict);
+const naive = (n: number, seed: number) =>
+  baseline('naive: ETag from queue time, no retry', n, seed, async (r, q, patches) => {
+    patches.total++;
+    try {
+      await r.client.patchOrder({ values: {}, etag: q.etag, url: r.client.orderUrl(q, []).split('?')[0]! }, { [FIELD]: q.ours }, 'naive');
+      return 'applied';
+    } catch (e) {
+      if (isD365Error(e) && e.code === 'CONCURRENCY') patches.concurrency++;
+      return 'failed';
     }
-    return judge('seed answer 001: GET+PATCH, retry 3× at 1/2/4 s', r, queued, verdicts, seconds(t), before, patches);
-  } finally {
-    await r.close();
-  }
-}
+  });
+
+const recipe = (n: number, seed: number) =>
+  baseline('seed answer 001: GET+PATCH, retry 3× at 1/2/4 s', n, seed, async (r, q, patches) => {
+    for (let attempt = 0; attempt <= 3; attempt++) {
+      try {
+        const snap = await r.client.getOrder(q, [FIELD]);
+        patches.total++;
+        await r.client.patchOrder(snap, { [FIELD]: q.ours }, 'recipe');
+        return 'applied';
+      } catch (e) {
+        if (!(e instanceof D365Error && e.code === 'CONCURRENCY')) return 'failed';
+        patches.concurrency++;
+        if (attempt < 3) await sleep(1000 * 2 ** attempt);
+      }
+    }
+    return 'failed';
+  });
 
 async function ours(n: number, seed: number): Promise<PeakRow> {
   const r = await drainRig('ours', simOptions(n, seed));
