@@ -405,13 +405,19 @@ export class Drainer {
     this.events.emit({ type: 'progress', counts: this.outbox.counts(), sentThisRun: this.sentThisRun, ratePerMinute: this.sentThisRun / minutes });
   }
 
-  /** More patience at busy hours: the retry limit follows the measured concurrency rate. */
+  /**
+   * More patience at busy hours: the retry limit and the waits between tries follow the
+   * concurrency error rate measured at this hour of day, within the configured bound.
+   */
   private retryPolicy(): RetryPolicy {
     const base = this.opts.retry;
     const rate = this.metrics.rateThisHour();
     if (rate === null || rate < 0.05) return base;
-    const extra = Math.ceil(rate * 10);
-    return { ...base, retryLimit: Math.min(this.opts.retryLimitMax, base.retryLimit + extra) };
+    return {
+      ...base,
+      retryLimit: Math.min(this.opts.retryLimitMax, base.retryLimit + Math.ceil(rate * 10)),
+      backoffMs: base.backoffMs.map((ms) => Math.round(ms * (1 + rate))),
+    };
   }
 
   /** Sleeps up to ms; a wake() or stop() cuts it short. Resolves false when stopping. */

@@ -2,55 +2,17 @@
  * Drain rate against the physical limit of the simulated latency: serial GET + PATCH cannot
  * beat N / (2 · RTT). Measured with single requests and with $batch, same run.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { createDispatcher, D365Client } from '../../core/d365/client.ts';
-import { PROFILES } from '../../core/d365/profile.ts';
-import { EntraTokenSource } from '../../core/d365/token.ts';
-import { Drainer, type DrainerOptions } from '../../core/engine/drainer.ts';
-import { EventBus } from '../../core/events.ts';
-import { Metrics } from '../../core/metrics.ts';
-import { Outbox } from '../../core/outbox/outbox.ts';
-import { Simulator } from '../../core/simulator/simulator.ts';
+import { createDispatcher } from '../../core/d365/client.ts';
+import type { DrainerOptions } from '../../core/engine/drainer.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
-import { seconds, tempDir, type Figure } from './common.ts';
+import { buildRig, type Rig } from '../core/engine/harness.ts';
+import { seconds, type Figure } from './common.ts';
 
-export interface DrainRig {
-  outbox: Outbox;
-  sim: Simulator;
-  client: D365Client;
-  drainer: Drainer;
-  events: EventBus;
-  close(): Promise<void>;
-}
+export type DrainRig = Rig;
 
-export async function drainRig(name: string, sim: SimulatorOptions, drain: DrainerOptions = {}): Promise<DrainRig> {
-  const dir = tempDir(name);
-  const outbox = Outbox.open(path.join(dir, 'outbox.sqlite'));
-  const simulator = await Simulator.start(sim);
-  const dispatcher = createDispatcher();
-  const tokens = new EntraTokenSource(
-    { authorityUrl: simulator.authorityUrl, tenant: 'sim-tenant', clientId: 'outbox-agent', scope: `${simulator.url}/.default` },
-    async () => 'sim-secret',
-    dispatcher,
-  );
-  const client = new D365Client({ serviceRoot: simulator.foDataUrl, profile: PROFILES.fo, tokens, dispatcher });
-  const events = new EventBus();
-  const drainer = new Drainer(outbox, client, events, new Metrics(outbox.db), { pollMs: 20, ...drain });
-  return {
-    outbox,
-    sim: simulator,
-    client,
-    drainer,
-    events,
-    async close() {
-      await drainer.stop();
-      await simulator.stop();
-      await dispatcher.close();
-      outbox.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** The test rig with the product's own waits: what is measured is what ships. */
+export function drainRig(_name: string, sim: SimulatorOptions, drainer: DrainerOptions = {}): Promise<DrainRig> {
+  return buildRig({ sim, drainer: { pollMs: 20, ...drainer }, fast: false, dispatcher: createDispatcher() });
 }
 
 export function orderNo(i: number): string {

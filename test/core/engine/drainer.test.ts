@@ -330,4 +330,27 @@ describe('drainer against the simulator over real HTTP', () => {
     await nextEvent(r, (e) => e.type === 'done' && e.id === id, 15_000);
     expect(r.sim.order('USMF', 'SO-000002')!.DeliveryModeCode).toBe('FULL');
   });
+
+  it('adapts: at an hour with many concurrency errors it is more patient before giving up', async () => {
+    const stubborn = (x: Rig) => {
+      for (let i = 0; i < 5; i++) x.sim.script({ method: 'PATCH', kind: 'writer', fields: { SalesOrderName: `busy ${i}` } });
+    };
+    // A quiet hour: 5 lost races in a row exceed the limit of 3; the update waits for a later pass.
+    r = await rig({}, { batchSize: 1, gaveUpDelayMs: 60_000 });
+    stubborn(r);
+    const quiet = r.enqueue('SO-000003', { DeliveryModeCode: 'Q' });
+    const summary = await Promise.race([r.drainer.drainUntilIdle(), new Promise<null>((res) => setTimeout(() => res(null), 1500))]);
+    expect(summary).toBeNull();
+    expect(r.outbox.get(quiet)!.state).toBe('pending');
+    expect(r.outbox.get(quiet)!.lastError!.message).toMatch(/after 4 tries/);
+    await r.close();
+    // A busy hour (half the requests lost the race): the limit grows and the same update goes through.
+    r = await rig({}, { batchSize: 1, gaveUpDelayMs: 60_000 });
+    const hour = new Date().getHours();
+    r.outbox.db.prepare('INSERT INTO metrics_hourly (hour, requests, concurrency_errors) VALUES (?, 100, 50)').run(hour);
+    stubborn(r);
+    const busy = r.enqueue('SO-000003', { DeliveryModeCode: 'B' });
+    expect((await r.drainer.drainUntilIdle()).done).toBe(1);
+    expect(r.outbox.history(busy).filter((h) => h.kind === 'retrying')).toHaveLength(5);
+  });
 });

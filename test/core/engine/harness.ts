@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Dispatcher } from 'undici';
 import { createDispatcher, D365Client } from '../../../core/d365/client.ts';
 import { PROFILES, type EntityProfile } from '../../../core/d365/profile.ts';
 import { EntraTokenSource } from '../../../core/d365/token.ts';
@@ -35,32 +36,46 @@ export const FAST: DrainerOptions = {
   pollMs: 50,
 };
 
-export async function rig(
-  simOptions: SimulatorOptions = {},
-  drainOptions: DrainerOptions = {},
-  profile: EntityProfile = PROFILES.fo,
-  secret = 'sim-secret',
-): Promise<Rig> {
+export interface RigOptions {
+  sim?: SimulatorOptions;
+  /** a simulator already started (a proxy in front of it needed its port first) */
+  simulator?: Simulator;
+  drainer?: DrainerOptions;
+  profile?: EntityProfile;
+  secret?: string;
+  /** defaults to the simulator's; a fault proxy or an unresolvable host goes here */
+  serviceRoot?: (sim: Simulator) => string;
+  authorityUrl?: (sim: Simulator) => string;
+  dispatcher?: Dispatcher;
+  /** false: single requests only, so a scripted GET/PATCH fault meets exactly the request it names */
+  batch?: boolean;
+  /** short waits for tests (default); false keeps the product's own waits (benchmarks) */
+  fast?: boolean;
+}
+
+/** The rig with every part open to replacement (fault tests put proxies and odd hosts in). */
+export async function buildRig(o: RigOptions = {}): Promise<Rig & { newClient(secret: string): D365Client }> {
+  const profile = o.profile ?? PROFILES.fo;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-engine-'));
   const outbox = Outbox.open(path.join(dir, 'outbox.sqlite'));
-  const sim = await Simulator.start({ orders: 20, ...simOptions });
-  const dispatcher = createDispatcher({ connectMs: 2000, headersMs: 2000, bodyMs: 2000 });
-  const tokens = new EntraTokenSource(
-    { authorityUrl: sim.authorityUrl, tenant: 'sim-tenant', clientId: 'outbox-agent', scope: `${sim.url}/.default` },
-    async () => secret,
-    dispatcher,
-  );
-  const client = new D365Client({
-    serviceRoot: profile.name === 'fo' ? sim.foDataUrl : sim.bcApiUrl,
-    profile,
-    tokens,
-    dispatcher,
-  });
+  const sim = o.simulator ?? (await Simulator.start({ orders: 20, ...o.sim }));
+  const dispatcher = o.dispatcher ?? createDispatcher({ connectMs: 2000, headersMs: 2000, bodyMs: 2000 });
+  let tokens!: EntraTokenSource;
+  const newClient = (secret: string) => {
+    tokens = new EntraTokenSource(
+      { authorityUrl: o.authorityUrl?.(sim) ?? sim.authorityUrl, tenant: 'sim-tenant', clientId: 'outbox-agent', scope: `${sim.url}/.default` },
+      async () => secret,
+      dispatcher,
+    );
+    const serviceRoot = o.serviceRoot?.(sim) ?? (profile.name === 'fo' ? sim.foDataUrl : sim.bcApiUrl);
+    return new D365Client({ serviceRoot, profile, tokens, dispatcher, batch: o.batch });
+  };
+  const client = newClient(o.secret ?? 'sim-secret');
   const events = new EventBus();
   const seen: StampedEvent[] = [];
   events.subscribe((e) => seen.push(e));
   const metrics = new Metrics(outbox.db);
-  const drainer = new Drainer(outbox, client, events, metrics, { ...FAST, ...drainOptions });
+  const drainer = new Drainer(outbox, client, events, metrics, { ...(o.fast === false ? {} : FAST), ...o.drainer });
   return {
     dir,
     outbox,
@@ -71,6 +86,7 @@ export async function rig(
     seen,
     metrics,
     drainer,
+    newClient,
     enqueue(orderNumber, fields, base = null, company = 'USMF') {
       return outbox.enqueue({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'test' }).id;
     },
@@ -82,6 +98,10 @@ export async function rig(
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export function rig(sim: SimulatorOptions = {}, drainer: DrainerOptions = {}, profile: EntityProfile = PROFILES.fo, secret = 'sim-secret'): Promise<Rig> {
+  return buildRig({ sim, drainer, profile, secret });
 }
 
 /** Resolves when an event matching the predicate arrives (or rejects after ms). */
