@@ -3,12 +3,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../core/agent.ts';
 import { MemorySecretStore } from '../../core/secrets.ts';
-import { runCli } from '../../main/cli/outbox.ts';
+import { runOutbox } from '../main/cli/run-cli.ts';
 import { writeFigures } from './figures.ts';
 
 const dirs: string[] = [];
@@ -27,14 +26,8 @@ function tempDir(): string {
 }
 
 async function cli(dir: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(['--data-dir', dir, ...argv], { stdin: Readable.from([]), stdout, stderr, env: { OUTBOX_USER: 'tester' } });
-  return { code, out, err };
+  const r = await runOutbox(['--data-dir', dir, ...argv], { env: { OUTBOX_USER: 'tester' } });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 async function queue(dir: string, n: number, from = 1): Promise<void> {

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../core/outbox/outbox.ts';
 import { databaseFile } from '../../../core/paths.ts';
 import { Settings } from '../../../core/settings.ts';
 import { Simulator } from '../../../core/simulator/simulator.ts';
-import { runCli } from '../../../main/cli/outbox.ts';
+import { runOutbox } from './run-cli.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -20,18 +19,10 @@ function tempDir(): string {
   return dir;
 }
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const stdout = new PassThrough().on('data', (c: Buffer) => out.push(c));
-  const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c));
-  const code = await runCli(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, env: { OUTBOX_USER: 'tester@desk', ...env } });
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => runOutbox(argv, { env });
 
 async function simulator(): Promise<Simulator> {
-  const sim = await Simulator.start({ orders: 10, clientSecret: 'Sim-Secret-For-CLI-0001' });
+  const sim = await Simulator.start({ orders: 10, clientSecret: 'sim secret for the cli' });
   cleanup.push(() => sim.stop());
   return sim;
 }
@@ -40,7 +31,7 @@ describe('outbox connect / drain / demo', () => {
   it('connects with OUTBOX_CLIENT_SECRET, says so, stores no secret, and drains until idle', async () => {
     const sim = await simulator();
     const dir = tempDir();
-    const env = { OUTBOX_CLIENT_SECRET: 'Sim-Secret-For-CLI-0001' };
+    const env = { OUTBOX_CLIENT_SECRET: 'sim secret for the cli' };
     const connected = await cli(['--data-dir', dir, 'connect', '--url', sim.url, '--tenant', 'sim-tenant', '--client-id', 'outbox-agent', '--authority', sim.authorityUrl], env);
     expect(connected.stderr).toContain('OUTBOX_CLIENT_SECRET');
     expect(connected.stdout).toMatch(/test: Connected to/);
@@ -56,7 +47,7 @@ describe('outbox connect / drain / demo', () => {
     const outbox = Outbox.open(file);
     expect(new Settings(outbox.db).connection()).toMatchObject({ environmentUrl: sim.url, tenant: 'sim-tenant' });
     outbox.close();
-    for (const f of fs.readdirSync(dir)) expect(fs.readFileSync(path.join(dir, f)).includes('Sim-Secret-For-CLI-0001')).toBe(false);
+    for (const f of fs.readdirSync(dir)) expect(fs.readFileSync(path.join(dir, f)).includes('sim secret for the cli')).toBe(false);
   });
 
   it('a wrong secret: connect reports the refusal, drain stops for credentials with exit 1, nothing lost', async () => {

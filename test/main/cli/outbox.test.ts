@@ -2,13 +2,12 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../core/outbox/outbox.ts';
 import { databaseFile, defaultDataDir } from '../../../core/paths.ts';
-import { runCli } from '../../../main/cli/outbox.ts';
+import { runOutbox, type CliRun } from './run-cli.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/outbox.js', import.meta.url));
 const dirs: string[] = [];
@@ -23,32 +22,8 @@ function tempDir(): string {
   return dir;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function collect(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-/** runCli in-process with captured streams; the environment holds only what the test gives. */
-async function cli(argv: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<Run> {
-  const stdout = collect();
-  const stderr = collect();
-  const code = await runCli(argv, {
-    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    env: { OUTBOX_USER: 'tester@desk', ...options.env },
-  });
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+type Run = CliRun;
+const cli = runOutbox;
 
 /** A data dir and a runner bound to it. */
 function outboxDir() {
