@@ -27,7 +27,7 @@ import { Drainer, type DrainerOptions } from './engine/drainer.ts';
 import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
-import { Outbox, checkUpdateInput, describeKey } from './outbox/outbox.ts';
+import { Outbox, checkUpdateInput } from './outbox/outbox.ts';
 import type { UpdateInput } from './outbox/types.ts';
 import { secretAccount, type SecretStore } from './secrets.ts';
 import { Settings, type Connection } from './settings.ts';
@@ -397,12 +397,6 @@ export class Agent implements AgentHandlers {
     } catch (e) {
       return { ok: false, message: e instanceof Error ? e.message : String(e) };
     }
-  }
-
-  /** Describes an update for messages. */
-  describe(id: number): string {
-    const u = this.outbox.get(id);
-    return u ? describeKey(u) : `update ${id}`;
   }
 }
 

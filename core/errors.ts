@@ -33,8 +33,3 @@ export function isOutboxError(e: unknown): e is OutboxError {
 export function badInput(message: string): OutboxError {
   return new OutboxError('BAD_INPUT', message);
 }
-
-/** Closes a switch over a union: the compiler proves it unreachable. */
-export function assertNever(value: never, message = 'unexpected value'): never {
-  throw new Error(`${message}: ${JSON.stringify(value)}`);
-}
