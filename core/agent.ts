@@ -24,6 +24,7 @@ import { FieldCatalog } from './d365/metadata.ts';
 import { profileNamed } from './d365/profile.ts';
 import { EntraTokenSource } from './d365/token.ts';
 import { Drainer, type DrainerOptions } from './engine/drainer.ts';
+import { DEFAULT_RETRY } from './engine/etag-retry.ts';
 import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
@@ -78,7 +79,7 @@ export class Agent implements AgentHandlers {
     this.dispatcher = createDispatcher();
     this.drainer = new Drainer(outbox, null, this.events, this.metricsStore, {
       ...opts.drainer,
-      retry: { ...(opts.drainer?.retry ?? { backoffMs: [500, 1500, 4000], jitter: 0.25 }), retryLimit: opts.drainer?.retry?.retryLimit ?? this.settings.preferences().retryLimit },
+      retry: { ...(opts.drainer?.retry ?? DEFAULT_RETRY), retryLimit: opts.drainer?.retry?.retryLimit ?? this.settings.preferences().retryLimit },
     });
   }
 

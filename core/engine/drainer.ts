@@ -172,7 +172,7 @@ export class Drainer {
         if (!isOutboxError(e)) throw e;
         // The outbox itself failed (disk full, locked, damaged): nothing is lost — the update
         // stays where its last committed transaction left it. Wait and try again.
-        const wait = Math.min(this.opts.probeMaxMs, this.opts.probeMinMs * 2 ** this.probeStreak++);
+        const wait = this.nextProbeWait();
         // An outcome that could not be recorded leaves its update 'sending': re-check it.
         this.recoverNeeded = true;
         this.setPaused('storage', this.opts.now() + wait, e.message);
@@ -379,9 +379,7 @@ export class Drainer {
         break;
       default: {
         reason = e.code === 'OFFLINE' ? 'offline' : 'server';
-        const wait = Math.min(this.opts.probeMaxMs, this.opts.probeMinMs * 2 ** this.probeStreak);
-        this.probeStreak++;
-        until = now + Math.round(wait * (0.8 + 0.4 * this.opts.random()));
+        until = now + Math.round(this.nextProbeWait() * (0.8 + 0.4 * this.opts.random()));
       }
     }
     const error = lastError(e);
@@ -390,6 +388,11 @@ export class Drainer {
       this.outbox.defer(update.id, until ?? now, error, { reason });
     }
     this.setPaused(reason, until, e.message);
+  }
+
+  /** Capped exponential wait before the next probe of a failing link or store. */
+  private nextProbeWait(): number {
+    return Math.min(this.opts.probeMaxMs, this.opts.probeMinMs * 2 ** this.probeStreak++);
   }
 
   private setPaused(reason: PauseReason, until: number | null, message: string): void {

@@ -205,7 +205,6 @@ export async function sendGroup(updates: readonly Update[], client: D365Client, 
 
 function settleError(e: unknown, retries: number): SendOutcome {
   if (!isD365Error(e)) throw e;
-  // A connection failure while a group was in flight stands for every update in it.
   switch (e.code) {
     case 'VALIDATION':
     case 'NOT_FOUND':

@@ -49,18 +49,7 @@ import type {
   WriterOptions,
 } from './types.ts';
 
-export type {
-  FaultMatch,
-  FieldValue,
-  Flavour,
-  RandomFaults,
-  RequestLogEntry,
-  SalesOrder,
-  ScriptedFault,
-  SimulatorOptions,
-  WriteLogEntry,
-  WriterOptions,
-} from './types.ts';
+export type * from './types.ts';
 export type { ShipmentMethod } from './bc-entity.ts';
 
 const DEFAULT_COMPANY = 'USMF';
