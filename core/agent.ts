@@ -16,7 +16,7 @@ import {
   type OrderLookup,
   type SettingsView,
 } from './api.ts';
-import { exportConflicts, iterateConflicts } from './conflicts/conflict-log.ts';
+import { exportConflicts, iterateConflicts, parseDateFilter } from './conflicts/conflict-log.ts';
 import { planImport } from './csv/import.ts';
 import { createDispatcher, D365Client } from './d365/client.ts';
 import { isD365Error } from './d365/errors.ts';
@@ -28,8 +28,8 @@ import { DEFAULT_RETRY } from './engine/etag-retry.ts';
 import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
-import { Outbox, checkUpdateInput } from './outbox/outbox.ts';
-import type { UpdateInput } from './outbox/types.ts';
+import { Outbox } from './outbox/outbox.ts';
+import { checkUpdate } from './outbox/update-input.ts';
 import { secretAccount, type SecretStore } from './secrets.ts';
 import { Settings, type Connection } from './settings.ts';
 import { Simulator } from './simulator/simulator.ts';
@@ -90,7 +90,7 @@ export class Agent implements AgentHandlers {
     void outbox.integrity.then((problems) => {
       if (problems.length === 0 || !outbox.db.open) return;
       const message = `The outbox database failed its integrity check (${problems.join('; ')}). Draining is paused: stop the agent, keep a copy of ${outbox.file} and contact support.`;
-      outbox.notices.push(message);
+      outbox.addNotice(message);
       agent.drainer.pause('user', message);
     });
     try {
@@ -220,7 +220,7 @@ export class Agent implements AgentHandlers {
       target: this.target,
       company: this.settings.preferences().defaultCompany,
       drain: this.drainer.status(),
-      notices: this.outbox.notices,
+      notices: this.outbox.notices(),
     };
   }
 
@@ -250,8 +250,11 @@ export class Agent implements AgentHandlers {
     };
   }
 
-  async metrics(): Promise<ApiOutputs['metrics']> {
-    return this.metricsStore.snapshot();
+  async metrics(args: ApiArgs<'metrics'>): Promise<ApiOutputs['metrics']> {
+    return this.metricsStore.snapshot({
+      since: args.since === undefined ? undefined : parseDateFilter(args.since, 'since'),
+      until: args.until === undefined ? undefined : parseDateFilter(args.until, 'until'),
+    });
   }
 
   async lookupOrder(args: ApiArgs<'lookupOrder'>): Promise<OrderLookup> {
@@ -269,16 +272,16 @@ export class Agent implements AgentHandlers {
   // ---- commands -----------------------------------------------------------------------------
 
   async enqueue(args: ApiArgs<'enqueue'>): Promise<ApiOutputs['enqueue']> {
-    const input: UpdateInput = {
+    const input = checkUpdate({
       company: this.company(args.company),
       orderNumber: args.orderNumber,
       fields: args.fields,
       base: args.base ?? null,
       source: args.source,
       queuedBy: this.opts.queuedBy,
-    };
+    });
     // Shape first, so a malformed input never costs a round trip to D365.
-    const note = await this.checkFieldNames(Object.keys(checkUpdateInput(input).fields));
+    const note = await this.checkFieldNames(Object.keys(input.fields));
     const result = this.outbox.enqueue(input);
     const u = this.outbox.get(result.id)!;
     this.events.emit({ type: 'queued', id: result.id, company: u.company, orderNumber: u.orderNumber, coalesced: result.coalesced });

@@ -10,22 +10,18 @@ import type { ImportProblem } from './csv/import.ts';
 import type { DrainStatus } from './engine/drainer.ts';
 import type { Listener } from './events.ts';
 import type { MetricsSnapshot } from './metrics.ts';
-import type { EnqueueResult, Page } from './outbox/outbox.ts';
+import type { EnqueueResult, Notice, Page } from './outbox/outbox.ts';
 import { UPDATE_STATES, type Fields, type HistoryEvent, type StateCounts, type Update } from './outbox/types.ts';
+import { CompanySchema, FieldsSchema, UpdateRequestSchema, fieldNameProblem } from './outbox/update-input.ts';
 import { ConnectionSchema, PreferencesSchema, type Connection, type Preferences } from './settings.ts';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const fieldValue = z.union([z.string().max(4000), z.number().finite(), z.boolean(), z.null()]);
-// Checked here, not only in the outbox: a key such as __proto__ would otherwise vanish in parsing.
-const fieldName = z.string().max(128).regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'not a valid D365 field name (letters, digits and _, starting with a letter)');
-const fields = z
-  .custom<Record<string, z.infer<typeof fieldValue>>>((v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'), {
-    message: 'field "__proto__" is not a valid D365 field name',
-  })
-  .pipe(z.record(fieldName, fieldValue));
+const fieldName = z.string().superRefine((name, ctx) => {
+  const problem = fieldNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const isoDate = z.string().max(40);
 const orderNumber = z.string().max(200);
-const company = z.string().max(64);
 
 const none = z.undefined().or(z.object({}).strict()).optional();
 
@@ -52,11 +48,10 @@ export const API_SCHEMAS = {
   exportConflicts: z
     .object({ format: z.enum(['csv', 'json']), since: isoDate.optional(), until: isoDate.optional(), orderNumber: orderNumber.optional() })
     .strict(),
-  metrics: none,
-  lookupOrder: z.object({ company: company.optional(), orderNumber, fields: z.array(z.string().max(128)).min(1).max(100) }).strict(),
-  enqueue: z
-    .object({ company: company.optional(), orderNumber, fields, base: fields.nullable().optional(), source: z.enum(['form', 'api']).default('form') })
-    .strict(),
+  /** counters by hour; since/until (ISO) pick the hours shown */
+  metrics: z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict().default({}),
+  lookupOrder: z.object({ company: CompanySchema.optional(), orderNumber, fields: z.array(fieldName).min(1).max(100) }).strict(),
+  enqueue: UpdateRequestSchema.extend({ source: z.enum(['form', 'api']).default('form') }).strict(),
   previewImport: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
   importCsv: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
   hold: z.object({ id }).strict(),
@@ -68,7 +63,7 @@ export const API_SCHEMAS = {
       resolution: z.discriminatedUnion('action', [
         z.object({ action: z.literal('keep-mine') }).strict(),
         z.object({ action: z.literal('take-theirs') }).strict(),
-        z.object({ action: z.literal('edit'), fields }).strict(),
+        z.object({ action: z.literal('edit'), fields: FieldsSchema }).strict(),
       ]),
     })
     .strict(),
@@ -100,7 +95,8 @@ export interface AgentStatus {
   target: string;
   company: string;
   drain: DrainStatus;
-  notices: string[];
+  /** what a person must be told until they acknowledge it */
+  notices: Notice[];
 }
 
 export interface UpdateDetail {

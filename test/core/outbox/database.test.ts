@@ -249,7 +249,7 @@ describe('integrity check of a large file, after open', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outbox-integrity-'));
     const file = join(dir, 'outbox.sqlite');
     const healthy = Outbox.open(file, { syncCheckBytes: 0 });
-    healthy.enqueueMany(Array.from({ length: 3000 }, (_, i) => ({ company: 'USMF', orderNumber: `SO-${i}`, fields: { A: 'x'.repeat(50) }, source: 'cli' as const, queuedBy: 't' })));
+    healthy.enqueueMany(Array.from({ length: 3000 }, (_, i) => input(`SO-${i}`, { A: 'x'.repeat(50) })));
     expect(await healthy.integrity).toEqual([]);
     healthy.db.pragma('wal_checkpoint(TRUNCATE)');
     healthy.close();

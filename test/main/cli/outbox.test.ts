@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../core/outbox/outbox.ts';
+import { checkUpdate } from '../../../core/outbox/update-input.ts';
 import { databaseFile, defaultDataDir } from '../../../core/paths.ts';
 import { runOutbox, type CliRun } from './run-cli.ts';
 
@@ -229,7 +230,7 @@ describe('outbox conflicts export', () => {
   function withConflict(dir: string) {
     const outbox = Outbox.open(databaseFile(dir));
     try {
-      const { id } = outbox.enqueue({ company: 'USMF', orderNumber: "O'Brien/#1", fields: { Note: '=HYPERLINK("http://x","y")' }, source: 'cli', queuedBy: 'me' });
+      const { id } = outbox.enqueue(checkUpdate({ company: 'USMF', orderNumber: "O'Brien/#1", fields: { Note: '=HYPERLINK("http://x","y")' }, source: 'cli', queuedBy: 'me' }));
       outbox.claim(id);
       outbox.markConflict(id, [{ field: 'Note', base: '@old', ours: '=HYPERLINK("http://x","y")', theirs: '+theirs' }], 'W/"abc"');
     } finally {
