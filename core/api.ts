@@ -57,6 +57,9 @@ export const API_SCHEMAS = {
   hold: z.object({ id }).strict(),
   release: z.object({ id }).strict(),
   cancel: z.object({ id }).strict(),
+  /** a failed (or cancelled) update goes again */
+  retry: z.object({ id }).strict(),
+  acknowledgeNotice: z.object({ id: z.number().int().max(Number.MAX_SAFE_INTEGER) }).strict(),
   resolveConflict: z
     .object({
       id,
@@ -79,6 +82,9 @@ export const API_SCHEMAS = {
     })
     .strict(),
   testConnection: none,
+  /** switch this window to the demo (its own outbox, the embedded simulator), and back */
+  startDemo: none,
+  leaveDemo: none,
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;
@@ -86,13 +92,16 @@ export const API_METHODS = Object.keys(API_SCHEMAS) as ApiMethod[];
 export type ApiInput<M extends ApiMethod> = z.input<(typeof API_SCHEMAS)[M]>;
 export type ApiArgs<M extends ApiMethod> = z.output<(typeof API_SCHEMAS)[M]>;
 
-export type AgentMode = 'simulator' | 'd365';
+/** demo: the embedded simulator, in its own outbox; not-connected: nothing is sent */
+export type AgentMode = 'demo' | 'd365' | 'not-connected';
 
 export interface AgentStatus {
   counts: StateCounts;
   mode: AgentMode;
-  /** where updates go: the environment URL, or the embedded simulator's */
+  /** where updates go: the environment URL, or the embedded simulator's; '' when nowhere */
   target: string;
+  /** "Not connected to D365: 3 updates waiting. Run `outbox connect …` or open Settings." — null when connected or in the demo */
+  connection: string | null;
   company: string;
   drain: DrainStatus;
   /** what a person must be told until they acknowledge it */
@@ -123,6 +132,8 @@ export interface ExportFile {
 export interface SettingsView {
   mode: AgentMode;
   connection: Connection | null;
+  /** the stored connection cannot be used: which setting is wrong and how to fix it */
+  problem: string | null;
   /** a secret is stored for this connection; the secret itself never leaves the keychain */
   hasSecret: boolean;
   secretStore: string;
@@ -144,6 +155,8 @@ export interface ApiOutputs {
   hold: Update;
   release: Update;
   cancel: Update;
+  retry: Update;
+  acknowledgeNotice: Notice[];
   resolveConflict: Update;
   pauseDrain: DrainStatus;
   resumeDrain: DrainStatus;
@@ -151,6 +164,8 @@ export interface ApiOutputs {
   getSettings: SettingsView;
   saveSettings: SettingsView;
   testConnection: { ok: boolean; message: string };
+  startDemo: AgentStatus;
+  leaveDemo: AgentStatus;
 }
 
 /** What the UI calls. Arguments are the schemas' inputs; defaults are filled in by parsing. */

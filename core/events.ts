@@ -28,6 +28,8 @@ export type AgentEvent =
   /** a pause has lasted (or will last) longer than a person would expect; says when it ends */
   | { type: 'long-pause'; reason: PauseReason; since: number; until: number | null; message: string }
   | { type: 'resumed' }
+  /** the window now shows another agent (the demo, or back to the real queue): reload everything */
+  | { type: 'mode'; mode: 'demo' | 'd365' | 'not-connected' }
   | { type: 'progress'; counts: StateCounts; sentThisRun: number; ratePerMinute: number };
 
 export type AgentEventType = AgentEvent['type'];

@@ -70,7 +70,7 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
     try {
       const next = await api.saveSettings({ connection: null });
       setDraft(draftFrom(null));
-      setMessage({ ok: true, text: 'Connection removed; the agent now uses the embedded simulator.' });
+      setMessage({ ok: true, text: 'Connection removed; nothing is sent until a new one is set.' });
       onSaved(next);
     } catch (err) {
       setError(errorMessage(err));
@@ -81,10 +81,12 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
 
   return (
     <form className="panel form settings" onSubmit={save} aria-label="Settings">
-      <div className={`note ${view.mode === 'simulator' ? 'note-info' : 'note-success'}`}>
-        {view.mode === 'simulator'
-          ? 'No D365 environment is configured: updates go to the embedded simulator (demo and training mode).'
-          : `Connected to ${view.connection?.environmentUrl ?? 'D365'}.`}
+      <div className={`note ${view.mode === 'd365' ? 'note-success' : view.mode === 'demo' ? 'note-info' : 'note-warning'}`}>
+        {view.mode === 'demo'
+          ? 'This is the demo: updates go to the embedded simulator, in an outbox of their own (not your real queue).'
+          : view.mode === 'd365'
+            ? `Connected to ${view.connection?.environmentUrl ?? 'D365'}.`
+            : (view.problem ?? 'Not connected to D365: nothing is sent until the connection below is saved with its client secret.')}
       </div>
       <h3>Dynamics 365 connection</h3>
       <div className="form-grid">

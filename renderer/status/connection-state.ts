@@ -14,9 +14,10 @@ export interface ConnectionState {
 export function connectionState(status: AgentStatus | undefined, error: LoadError | null): ConnectionState {
   if (error) return { tone: 'danger', label: 'Agent unreachable', detail: error.message };
   if (!status) return { tone: 'idle', label: 'Connecting…', detail: '' };
-  const target = status.mode === 'simulator' ? 'the embedded D365 simulator' : status.target;
+  const target = status.mode === 'demo' ? 'the embedded D365 simulator' : status.target;
+  if (status.connection) return { tone: 'danger', label: 'Not connected to D365', detail: status.connection };
   const p = status.drain.paused;
-  if (!p) return { tone: 'ok', label: status.mode === 'simulator' ? 'Online · simulator' : 'Online', detail: `Sending to ${target}` };
+  if (!p) return { tone: 'ok', label: status.mode === 'demo' ? 'Online · demo' : 'Online', detail: `Sending to ${target}` };
   switch (p.reason) {
     case 'throttled':
       return { tone: 'warning', label: p.until ? `Throttled until ${formatTime(p.until)}` : 'Throttled', detail: p.message };
@@ -30,5 +31,9 @@ export function connectionState(status: AgentStatus | undefined, error: LoadErro
       return { tone: 'warning', label: 'Paused', detail: 'Sending is paused; updates still queue.' };
     case 'storage':
       return { tone: 'danger', label: 'Outbox storage problem', detail: `${p.message} — retrying by itself` };
+    case 'not-connected':
+      return { tone: 'danger', label: 'Not connected to D365', detail: p.message };
+    case 'error':
+      return { tone: 'danger', label: 'Sending stopped', detail: p.message };
   }
 }

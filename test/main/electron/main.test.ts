@@ -17,9 +17,9 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function until(check: () => boolean, what: string): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (check()) return;
+    if (await check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -113,10 +113,10 @@ describe('desktop app', () => {
     expect(BrowserWindow.all).toHaveLength(0);
     const tray = Tray.all[0]!;
     tray.clickItem('pause');
-    await until(() => desktop.agent.drainer.status().paused?.reason === 'user', 'pause');
+    await until(async () => (await desktop.agent.api().status()).drain.paused?.reason === 'user', 'pause');
     await until(() => tray.menu!.template.some((i) => i.id === 'resume'), 'the menu to offer Resume');
     tray.clickItem('resume');
-    await until(() => desktop.agent.drainer.status().paused === null, 'resume');
+    await until(async () => (await desktop.agent.api().status()).drain.paused === null, 'resume');
     tray.clickItem('conflicts');
     expect(BrowserWindow.all).toHaveLength(1);
     expect(BrowserWindow.all[0]!.loaded?.options).toEqual({ hash: '/conflicts' });
