@@ -51,7 +51,7 @@ export const API_SCHEMAS = {
   /** counters by hour; since/until (ISO) pick the hours shown */
   metrics: z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict().default({}),
   lookupOrder: z.object({ company: CompanySchema.optional(), orderNumber, fields: z.array(fieldName).min(1).max(100) }).strict(),
-  enqueue: UpdateRequestSchema.extend({ source: z.enum(['form', 'api']).default('form') }).strict(),
+  enqueue: UpdateRequestSchema.extend({ source: z.enum(['form', 'api', 'cli']).default('form') }).strict(),
   previewImport: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
   importCsv: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
   hold: z.object({ id }).strict(),

@@ -613,7 +613,7 @@ function prepare(db: Database) {
                  ON CONFLICT DO UPDATE SET at = excluded.at`),
     pruneOwnWrites: p(`DELETE FROM own_writes WHERE (profile, company, order_no, field, value) IN (
                          SELECT profile, company, order_no, field, value FROM own_writes
-                         WHERE profile = ?1 AND company = ?2 AND order_no = ?3 AND field = ?4 ORDER BY at DESC LIMIT -1 OFFSET ?5)`),
+                         WHERE profile = ? AND company = ? AND order_no = ? AND field = ? ORDER BY at DESC LIMIT -1 OFFSET ?)`),
     sendingIds: p(`SELECT id FROM updates WHERE state = 'sending' ORDER BY id`),
     recheck: p(`UPDATE updates SET state = 'pending', recheck = 1, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
     insertConflict: p(`INSERT INTO conflicts (update_id, profile, company, order_no, field, base, ours, theirs, etag, detected_at)

@@ -66,7 +66,7 @@ const enqueue: Command = {
       orderNumber: order,
       fields,
       base: Object.keys(base).length ? base : null,
-      source: 'api',
+      source: 'cli',
     });
     ctx.out(`${r.id}\n`);
     if (r.coalesced) ctx.err(`outbox: merged into the earlier pending update ${r.id} of order ${JSON.stringify(order.trim())}\n`);

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { app, type BrowserWindow } from 'electron';
-import type { ApiMethod } from '../../core/api.ts';
+import type { ApiMethod, SettingsView } from '../../core/api.ts';
 import { DemoSwitch } from '../../core/demo.ts';
 import { queuedBy } from '../../core/paths.ts';
 import type { SecretStore } from '../../core/secrets.ts';
@@ -85,12 +85,12 @@ export async function startDesktopApp(opts: DesktopOptions): Promise<DesktopApp>
       if (!r.ok) log.warn(`${method} from the tray failed: ${r.error.code} ${r.error.message}`);
     });
   };
-  const followLoginPreference = (): void => {
-    void agent
-      .api()
-      .getSettings()
-      .then((s) => applyLoginItem(s.preferences.startAtLogin, { platform: opts.platform ?? process.platform, env: opts.env, home: opts.home ?? os.homedir() }))
-      .catch((e: unknown) => log.warn('could not update start at login:', e));
+  const followLoginPreference = (startAtLogin: boolean): void => {
+    try {
+      applyLoginItem(startAtLogin, { platform: opts.platform ?? process.platform, env: opts.env, home: opts.home ?? os.homedir() });
+    } catch (e) {
+      log.warn('could not update start at login:', e);
+    }
   };
 
   const stopIpc = setupIpc({
@@ -99,10 +99,10 @@ export async function startDesktopApp(opts: DesktopOptions): Promise<DesktopApp>
     pageFile: paths.page,
     warn: (m) => log.warn(m),
     afterCall: (method, result) => {
-      if (method === 'saveSettings' && result.ok) followLoginPreference();
+      if (method === 'saveSettings' && result.ok) followLoginPreference((result.value as SettingsView).preferences.startAtLogin);
     },
   });
-  followLoginPreference();
+  followLoginPreference((await agent.api().getSettings()).preferences.startAtLogin);
 
   let model = trayModelFrom(started);
   const tray = setupTray(paths.trayIcons, model, {

@@ -57,7 +57,7 @@ describe('openDatabase', () => {
       expect(notices).toEqual([]);
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-      expect(tables).toEqual(expect.arrayContaining(['updates', 'update_events', 'conflicts', 'state_counts', 'settings', 'metrics_hourly']));
+      expect(tables).toEqual(expect.arrayContaining(['updates', 'update_events', 'conflicts', 'state_counts', 'settings', 'metrics_by_hour', 'own_writes', 'notices']));
     } finally {
       db.close();
     }

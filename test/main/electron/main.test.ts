@@ -98,12 +98,17 @@ describe('desktop app', () => {
     expect(close).toHaveBeenCalledOnce();
     expect(app.quitCalls).toBe(2);
     expect(Tray.all[0]!.destroyed).toBe(true);
-    // The outbox was closed cleanly: a new agent opens it and finds the update done.
-    const { Agent } = await import('../../../core/agent.ts');
+    // A fresh install showed the demo, in its own outbox, closed cleanly: reopened, its update is done…
+    const { Agent, demoFolder } = await import('../../../core/agent.ts');
     const { MemorySecretStore } = await import('../../../core/secrets.ts');
-    const again = await Agent.open({ dataDir: app.paths.userData!, secrets: new MemorySecretStore(), queuedBy: 'x' });
-    expect((await again.status()).counts.done).toBe(1);
-    await again.close();
+    const demo = await Agent.open({ dataDir: demoFolder(app.paths.userData!), demo: true, connect: false, secrets: new MemorySecretStore(), queuedBy: 'x' });
+    const shown = await demo.api().listUpdates({ search: 'SO-000003' });
+    expect(shown.items.find((u) => u.fields.DeliveryModeCode === '30')?.state).toBe('done');
+    await demo.close();
+    // …and the real outbox was never touched.
+    const real = await Agent.open({ dataDir: app.paths.userData!, connect: false, secrets: new MemorySecretStore(), queuedBy: 'x' });
+    expect((await real.status()).counts).toMatchObject({ pending: 0, done: 0 });
+    await real.close();
     const log = fs.readFileSync(path.join(app.paths.logs!, 'main.log'), 'utf8');
     expect(log).toContain('agent closed');
   });
