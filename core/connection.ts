@@ -5,7 +5,7 @@ import { profileNamed } from './d365/profile.ts';
 import { EntraTokenSource } from './d365/token.ts';
 import { badInput } from './errors.ts';
 import { legacySecretAccount, secretAccount, type SecretStore } from './secrets.ts';
-import type { Connection, Settings } from './settings.ts';
+import { checkConnection, type Connection, type Settings } from './settings.ts';
 import type { Simulator } from './simulator/simulator.ts';
 
 /** Where updates go, as the agent tells every screen, the tray and the CLI. */
@@ -101,8 +101,9 @@ export class D365Link {
    * target it was given for: a change of authority, environment, API root or scope needs the
    * secret again in the same call, or is refused and nothing is changed.
    */
-  async save(next: Connection | null, secret: string | undefined): Promise<void> {
+  async save(given: Connection | null, secret: string | undefined): Promise<void> {
     const old = this.opts.settings.connection();
+    const next = given && checkConnection(given);
     if (next && !secret) {
       const moved = !old || secretAccount(old) !== secretAccount(next);
       const envSecretMoves = this.opts.envSecret !== undefined && old !== null && moved;

@@ -35,6 +35,20 @@ export const ConnectionSchema = z.object({
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 
+/** Parses a connection as it would be stored; throws BAD_INPUT naming what is wrong. */
+export function checkConnection(value: unknown): Connection {
+  const parsed = ConnectionSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badInput(`connection${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  vetServiceUrl(c.environmentUrl, 'environment URL');
+  vetServiceUrl(c.authorityUrl, 'authority URL');
+  if (c.serviceRoot) vetServiceUrl(c.serviceRoot, 'service root');
+  return c;
+}
+
 /** A stored connection: valid, missing, or there but unusable (with what to do about it). */
 export type StoredConnection =
   | { kind: 'none' }
@@ -98,10 +112,7 @@ export class Settings {
       this.db.prepare(`DELETE FROM settings WHERE key = 'connection'`).run();
       return null;
     }
-    const c = ConnectionSchema.parse(value);
-    vetServiceUrl(c.environmentUrl, 'environment URL');
-    vetServiceUrl(c.authorityUrl, 'authority URL');
-    if (c.serviceRoot) vetServiceUrl(c.serviceRoot, 'service root');
+    const c = checkConnection(value);
     this.write('connection', c);
     return c;
   }
