@@ -3,6 +3,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import type { Fields, FieldValue, OrderKey } from '../outbox/types.ts';
 import { buildBatch, parseBatchReply, type BatchCall } from './batch.ts';
 import { D365Error, isD365Error, networkError, parseRetryAfter, type D365ErrorCode } from './errors.ts';
+import { readLimited } from './http-body.ts';
 import { keyPredicate, stringLiteral } from './odata.ts';
 import type { EntityProfile } from './profile.ts';
 import type { TokenSource } from './token.ts';
@@ -10,10 +11,14 @@ import type { TokenSource } from './token.ts';
 export interface Timeouts {
   connectMs: number;
   headersMs: number;
+  /** the longest pause between two chunks of an answer */
   bodyMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+
+/** Every request, answer included, must be over within this: a server trickling a byte at a time cannot hold the drain. */
+export const DEFAULT_DEADLINE_MS = 120_000;
 
 /** Keep-alive pool with explicit timeouts: one per agent, shared by token and data calls. */
 export function createDispatcher(timeouts: Timeouts = DEFAULT_TIMEOUTS): Agent {
@@ -45,6 +50,8 @@ export interface D365ClientOptions {
   maxBodyBytes?: number;
   /** use $batch for several orders (default true; turned off by itself when the server refuses) */
   batch?: boolean;
+  /** overall deadline of one request, answer included (default DEFAULT_DEADLINE_MS) */
+  deadlineMs?: number;
 }
 
 interface Answer {
@@ -84,6 +91,7 @@ export class D365Client {
   private readonly dispatcher: Dispatcher;
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
+  private readonly deadlineMs: number;
   /** null until the server has answered a $batch; false once it refused one */
   private batch: boolean | null;
 
@@ -94,6 +102,7 @@ export class D365Client {
     this.dispatcher = options.dispatcher;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.batch = options.batch === false ? false : null;
   }
 
@@ -251,10 +260,11 @@ export class D365Client {
             authorization: `Bearer ${token}`,
           },
           body,
+          signal: AbortSignal.timeout(this.deadlineMs),
         });
         answer = { status: res.statusCode, headers: res.headers, text: await readLimited(res.body, this.maxBodyBytes, what) };
       } catch (e) {
-        throw networkError(e, what);
+        throw networkError(e, what, this.deadlineMs);
       }
       if (answer.status === 401 && attempt === 0) {
         // A token can be revoked or expire early: refresh once, then believe the 401.
@@ -302,17 +312,6 @@ export class D365Client {
       });
     }
   }
-}
-
-async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number, what: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new D365Error('BAD_RESPONSE', `${what}: the answer is larger than ${limit} bytes`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function headerEtag(headers: Answer['headers']): string | null {
