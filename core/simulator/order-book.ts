@@ -9,6 +9,9 @@ export interface StoredOrder {
   etag: string;
 }
 
+/** The field each flavour stamps on every write, if it has one. */
+export type ModificationFields = Partial<Record<Flavour, string>>;
+
 function bookKey(flavour: Flavour, company: string, orderNumber: string): string {
   // D365's SQL collation is case-insensitive: 'usmf' and 'USMF' are one company
   return `${flavour}\u0000${company.toLowerCase()}\u0000${orderNumber.toLowerCase()}`;
@@ -19,8 +22,9 @@ function base64(text: string): string {
 }
 
 /**
- * Every order of both flavours, each with an ETag that changes on every write, and the log of
- * who wrote what. Changesets of a $batch write through a journal so they can be undone whole.
+ * Every order of every flavour, each with an ETag and a modification time that change on every
+ * write, and the log of who wrote what. Changesets of a $batch write through a journal so they
+ * can be undone whole.
  */
 export class OrderBook {
   readonly writeLog: WriteLogEntry[] = [];
@@ -28,21 +32,41 @@ export class OrderBook {
   // indexes, so that a book of many thousand orders stays fast to seed and to query
   readonly #companies = new Map<string, string>();
   readonly #byId = new Map<string, string>();
-  readonly #counts: Record<Flavour, number> = { fo: 0, bc: 0 };
+  readonly #counts: Record<Flavour, number> = { fo: 0, bc: 0, dataverse: 0 };
   readonly #versions: Rng;
+  readonly #now: () => number;
+  readonly #stamps: ModificationFields;
   #version: number;
   #changeset: { journal: Map<string, StoredOrder | undefined>; pending: Omit<WriteLogEntry, 'seq'>[] } | undefined;
 
-  constructor(versions: Rng) {
+  constructor(versions: Rng, now: () => number, stamps: ModificationFields) {
     this.#versions = versions;
+    this.#now = now;
+    this.#stamps = stamps;
     // F&O row versions look like RecIds; a rising counter can never hand an old ETag back
     this.#version = 5637144576 + randomInt(versions, 0, 1_000_000);
   }
 
   #nextEtag(flavour: Flavour): string {
     this.#version += 1 + randomInt(this.#versions, 0, 1000);
-    const opaque = flavour === 'fo' ? `'1,${this.#version};0,0;0,0'` : `'19;1${this.#version};00;'`;
-    return `W/"${base64(opaque)}"`;
+    switch (flavour) {
+      case 'fo':
+        return `W/"${base64(`'1,${this.#version};0,0;0,0'`)}"`;
+      case 'bc':
+        return `W/"${base64(`'19;1${this.#version};00;'`)}"`;
+      case 'dataverse':
+        // Dataverse's ETag is the row's versionnumber
+        return `W/"${this.#version}"`;
+    }
+  }
+
+  /** A modification time later than the last one, even for two writes in one millisecond. */
+  #stamp(flavour: Flavour, previous: SalesOrder | undefined): SalesOrder {
+    const field = this.#stamps[flavour];
+    if (!field) return {};
+    const last = Date.parse(String(previous?.[field] ?? ''));
+    const at = Number.isNaN(last) ? this.#now() : Math.max(this.#now(), last + 1);
+    return { [field]: new Date(at).toISOString() };
   }
 
   get(flavour: Flavour, company: string, orderNumber: string): StoredOrder | undefined {
@@ -78,7 +102,7 @@ export class OrderBook {
     const key = bookKey(flavour, company, orderNumber);
     this.#journal(key);
     // replacing keeps the first-stored position (Map semantics), so random picks stay reproducible
-    const order: StoredOrder = { flavour, company, orderNumber, fields: { ...fields }, etag: this.#nextEtag(flavour) };
+    const order: StoredOrder = { flavour, company, orderNumber, fields: { ...this.#stamp(flavour, undefined), ...fields }, etag: this.#nextEtag(flavour) };
     if (!this.#orders.has(key)) this.#counts[flavour]++;
     this.#orders.set(key, order);
     if (!this.#companies.has(company.toLowerCase())) this.#companies.set(company.toLowerCase(), company);
@@ -87,19 +111,19 @@ export class OrderBook {
   }
 
   /**
-   * Applies `fields` (logged) and `extra` (system fields such as lastModifiedDateTime, not
-   * logged) to the order and gives it a new ETag. Returns the order as it now is.
+   * Applies `fields` (logged) to the order, gives it a new ETag and stamps its modification
+   * time (not logged: a system field). Returns the order as it now is.
    */
-  write(order: StoredOrder, fields: SalesOrder, by: WriteLogEntry['by'], extra: SalesOrder = {}): StoredOrder {
+  write(order: StoredOrder, fields: SalesOrder, by: WriteLogEntry['by']): StoredOrder {
     const key = bookKey(order.flavour, order.company, order.orderNumber);
     // only the changeset's own writes are undone on rollback; another user's write stands
     if (by === 'client') this.#journal(key);
     const etagBefore = order.etag;
     const etagAfter = this.#nextEtag(order.flavour);
-    const updated: StoredOrder = { ...order, fields: { ...order.fields, ...fields, ...extra }, etag: etagAfter };
+    const updated: StoredOrder = { ...order, fields: { ...order.fields, ...fields, ...this.#stamp(order.flavour, order.fields) }, etag: etagAfter };
     this.#orders.set(key, updated);
     const entry = {
-      at: Date.now(),
+      at: this.#now(),
       by,
       entity: order.flavour,
       company: order.company,
@@ -147,9 +171,10 @@ export class OrderBook {
     for (const [key, before] of changeset?.journal ?? []) {
       if (before) {
         this.#orders.set(key, before);
-      } else if (this.#orders.delete(key)) {
-        this.#counts[key.startsWith('fo') ? 'fo' : 'bc']--;
+        continue;
       }
+      const created = this.#orders.get(key);
+      if (created && this.#orders.delete(key)) this.#counts[created.flavour]--;
     }
   }
 }
