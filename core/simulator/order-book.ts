@@ -9,8 +9,8 @@ export interface StoredOrder {
   etag: string;
 }
 
-/** The field each flavour stamps on every write, if it has one. */
-export type ModificationFields = Partial<Record<Flavour, string>>;
+/** Per flavour: the field that identifies a record (BC and Dataverse address by GUID) and the one stamped on every write. */
+export type SystemFields = Partial<Record<Flavour, { id?: string; modified?: string }>>;
 
 function bookKey(flavour: Flavour, company: string, orderNumber: string): string {
   // D365's SQL collation is case-insensitive: 'usmf' and 'USMF' are one company
@@ -35,14 +35,14 @@ export class OrderBook {
   readonly #counts: Record<Flavour, number> = { fo: 0, bc: 0, dataverse: 0 };
   readonly #versions: Rng;
   readonly #now: () => number;
-  readonly #stamps: ModificationFields;
+  readonly #system: SystemFields;
   #version: number;
   #changeset: { journal: Map<string, StoredOrder | undefined>; pending: Omit<WriteLogEntry, 'seq'>[] } | undefined;
 
-  constructor(versions: Rng, now: () => number, stamps: ModificationFields) {
+  constructor(versions: Rng, now: () => number, system: SystemFields) {
     this.#versions = versions;
     this.#now = now;
-    this.#stamps = stamps;
+    this.#system = system;
     // F&O row versions look like RecIds; a rising counter can never hand an old ETag back
     this.#version = 5637144576 + randomInt(versions, 0, 1_000_000);
   }
@@ -62,7 +62,7 @@ export class OrderBook {
 
   /** A modification time later than the last one, even for two writes in one millisecond. */
   #stamp(flavour: Flavour, previous: SalesOrder | undefined): SalesOrder {
-    const field = this.#stamps[flavour];
+    const field = this.#system[flavour]?.modified;
     if (!field) return {};
     const last = Date.parse(String(previous?.[field] ?? ''));
     const at = Number.isNaN(last) ? this.#now() : Math.max(this.#now(), last + 1);
@@ -91,7 +91,7 @@ export class OrderBook {
     return [...this.#companies.values()];
   }
 
-  /** An order by its `id` field (Business Central addresses records by GUID). */
+  /** An order by its id field (Business Central and Dataverse address records by GUID). */
   findById(flavour: Flavour, company: string, id: string): StoredOrder | undefined {
     const key = this.#byId.get(`${flavour}\u0000${company.toLowerCase()}\u0000${id.toLowerCase()}`);
     return key === undefined ? undefined : this.#orders.get(key);
@@ -106,7 +106,9 @@ export class OrderBook {
     if (!this.#orders.has(key)) this.#counts[flavour]++;
     this.#orders.set(key, order);
     if (!this.#companies.has(company.toLowerCase())) this.#companies.set(company.toLowerCase(), company);
-    if (typeof fields.id === 'string') this.#byId.set(`${flavour}\u0000${company.toLowerCase()}\u0000${fields.id.toLowerCase()}`, key);
+    const idField = this.#system[flavour]?.id;
+    const id = idField === undefined ? undefined : fields[idField];
+    if (typeof id === 'string') this.#byId.set(`${flavour}\u0000${company.toLowerCase()}\u0000${id.toLowerCase()}`, key);
     return order;
   }
 

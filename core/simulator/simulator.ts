@@ -81,9 +81,9 @@ export class Simulator {
     this.#foModified = options.foModifiedDateTime ?? false;
     this.#faultRng = createRng(streamSeed(seed, 'faults'));
     this.#book = new OrderBook(createRng(streamSeed(seed, 'versions')), this.#now, {
-      bc: 'lastModifiedDateTime',
-      dataverse: 'modifiedon',
-      ...(this.#foModified ? { fo: FO_MODIFIED_FIELD } : {}),
+      fo: this.#foModified ? { modified: FO_MODIFIED_FIELD } : {},
+      bc: { id: 'id', modified: 'lastModifiedDateTime' },
+      dataverse: { id: 'salesorderid', modified: 'modifiedon' },
     });
     const tenant = options.tenant ?? 'sim-tenant';
     this.#tokens = new TokenIssuer({
