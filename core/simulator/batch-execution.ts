@@ -29,18 +29,19 @@ function failedDependency(contentId: string | undefined): BatchAnswer {
 
 /**
  * Where a part's URL points, per the rules: OData lets a part name its resource by absolute URI,
- * absolute path or a path relative to the service root; a server that takes only the last reads
- * the others as a relative path too, and finds nothing there.
+ * absolute path or a path relative to the service root. A server that takes only some of them
+ * reads the others as a path of its own, and finds nothing there.
  */
 function partTarget(url: string, flavour: Flavour, rules: BatchRules): string | SimResponse {
   const root = SERVICE_ROOTS[flavour];
-  const absoluteUri = /^[a-z][a-z0-9+.-]*:/i.test(url);
-  if (rules.requestLines === 'relative' && (absoluteUri || url.startsWith('/'))) {
+  const form = /^[a-z][a-z0-9+.-]*:/i.test(url) ? 'absolute-uri' : url.startsWith('/') ? 'absolute-path' : 'relative';
+  if (rules.requestLines !== 'any' && rules.requestLines !== form) {
+    // the text is read as a path in the one form the server knows: its first segment names nothing
     const segment = url.replace(/^\/+/, '').split(/[/?(]/)[0] ?? '';
     return odataError(404, `Resource not found for the segment '${segment}'.`);
   }
-  if (absoluteUri) return url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
-  if (url.startsWith('/')) return url;
+  if (form === 'absolute-uri') return url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+  if (form === 'absolute-path') return url;
   return `${root}/${url}`;
 }
 

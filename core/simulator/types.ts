@@ -36,8 +36,12 @@ export interface RandomFaults {
  * strictest settings are what some real servers do (see STRICT_SERVER in batch-rules.ts).
  */
 export interface BatchRules {
-  /** request-line forms accepted inside a $batch: the three OData allows, or only paths relative to the service root (as one real server) */
-  requestLines: 'any' | 'relative';
+  /**
+   * Request-line forms accepted inside a $batch: the three OData allows, or only one of them
+   * ('relative' to the service root, as one real server; the absolute forms, as servers that
+   * resolve relative paths wrongly). A refused form is read as a path and finds nothing: 404.
+   */
+  requestLines: 'any' | 'relative' | 'absolute-path' | 'absolute-uri';
   /** stop at the first failing part: never, unless `Prefer: odata.continue-on-error` (OData), or always (a server ignoring the preference) */
   stopAtFailure: 'never' | 'unless-continue-on-error' | 'always';
   /**
