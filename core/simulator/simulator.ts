@@ -281,7 +281,15 @@ export class Simulator {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
-    const entry: RequestLogEntry = { at: this.#now(), method, path: safeDecode(target), status: 0 };
+    const headers = requestHeaders(req);
+    const entry: RequestLogEntry = {
+      at: this.#now(),
+      method,
+      path: safeDecode(target),
+      status: 0,
+      ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
+      ...(headers.prefer ? { prefer: headers.prefer } : {}),
+    };
     this.#requestLog.push(entry);
     const answer = (response: SimResponse): void => {
       entry.status = response.status;
@@ -304,7 +312,7 @@ export class Simulator {
     }
     if (lifetime.aborted || res.destroyed) return;
 
-    const request: SimRequest = { method, target, headers: requestHeaders(req), body };
+    const request: SimRequest = { method, target, headers, body };
     try {
       const r = route(target);
       const dispatch = (extras = {}): SimResponse => this.#service.dispatch(request, r, extras);

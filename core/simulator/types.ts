@@ -113,6 +113,9 @@ export interface RequestLogEntry {
   path: string;
   /** 0 when no status line was ever sent (timeout, reset before the answer) */
   status: number;
+  /** the request's Content-Type and Prefer headers, where it had them (never its credentials) */
+  contentType?: string;
+  prefer?: string;
   /** the injected fault, if any */
   fault?: ScriptedFault['kind'];
 }
