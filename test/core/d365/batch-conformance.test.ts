@@ -215,3 +215,43 @@ describe('$batch, conformant and robust', () => {
     expect(batches(r)).toHaveLength(6);
   });
 });
+
+describe('a long drain against the strictest server', () => {
+  it('drains 300 updates under background writers with nothing stalled: each done is in D365, each conflict real', async () => {
+    r = await buildRig({
+      sim: {
+        orders: 300,
+        seed: 7,
+        batchRules: { ...STRICT_SERVER, stopAtFailure: 'always', answerOrder: 'shuffled' },
+        writers: { onRequest: 0.2, perSecond: 30, sameFieldProbability: 0.15 },
+      },
+      drainer: { retry: { retryLimit: 6, backoffMs: [5, 10, 20], jitter: 0.25 } },
+    });
+    const ids = r.outbox.transaction(() =>
+      Array.from({ length: 300 }, (_, k) =>
+        // every 50th order does not exist; the rest carry the base the person saw
+        k % 50 === 49 ? r!.enqueue(`SO-NONE-${k}`, { DeliveryModeCode: 'N' }) : r!.enqueue(order(k + 1), { DeliveryModeCode: `D${k + 1}` }, { DeliveryModeCode: '10' }),
+      ),
+    );
+    const summary = await r.drainer.drainUntilIdle();
+    expect(r.outbox.counts()).toMatchObject({ pending: 0, sending: 0 });
+    expect(summary.done + summary.conflict + summary.failed).toBe(300);
+    expect(summary.failed).toBe(6);
+    expect(pauses(r)).toEqual([]);
+    for (const [k, id] of ids.entries()) {
+      const u = r.outbox.get(id)!;
+      if (k % 50 === 49) {
+        expect(u.state).toBe('failed');
+        continue;
+      }
+      const current = r.sim.order('USMF', order(k + 1))!.DeliveryModeCode;
+      if (u.state === 'done') expect(current).toBe(`D${k + 1}`);
+      else {
+        expect(u.state).toBe('conflict');
+        expect(current).not.toBe('10');
+      }
+    }
+    expect(r.sim.writeLog.filter((w) => w.by === 'writer').length).toBeGreaterThan(50);
+    expect(summary.done).toBeGreaterThan(200);
+  }, 60_000);
+});
