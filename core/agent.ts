@@ -18,6 +18,7 @@ import {
 } from './api.ts';
 import { exportConflicts, iterateConflicts } from './conflicts/conflict-log.ts';
 import { planImport } from './csv/import.ts';
+import type { BatchSettings } from './d365/batch-exchange.ts';
 import { createDispatcher, D365Client } from './d365/client.ts';
 import { isD365Error } from './d365/errors.ts';
 import { FieldCatalog } from './d365/metadata.ts';
@@ -199,7 +200,17 @@ export class Agent implements AgentHandlers {
       tokens,
       dispatcher: this.dispatcher,
       now: this.opts.now,
+      batchSettings: c.batch,
+      onBatchLearned: (batch, notice) => this.batchLearned(c, batch, notice),
     });
+  }
+
+  /** What the client learned about $batch stays with the connection it was learned on; a change of course is shown in the status. */
+  private batchLearned(c: Connection, batch: BatchSettings, notice: string | null): void {
+    const saved = this.settings.connection();
+    const same = saved && saved.environmentUrl === c.environmentUrl && saved.profile === c.profile && saved.serviceRoot === c.serviceRoot;
+    if (this.mode === 'd365' && same) this.settings.setConnection({ ...saved, batch });
+    if (notice && !this.outbox.notices.includes(notice)) this.outbox.notices.push(notice);
   }
 
   private async secretFor(c: Connection): Promise<string | null> {
