@@ -222,14 +222,7 @@ export class D365Client {
   }
 
   /** `accept`: statuses handed back as answers instead of thrown (a $batch answer is judged whole). */
-  private async send(
-    method: 'GET' | 'PATCH' | 'POST',
-    url: string,
-    body: string | undefined,
-    headers: Record<string, string>,
-    what: string,
-    accept?: (status: number) => boolean,
-  ): Promise<Answer> {
+  private async send(method: 'GET' | 'PATCH' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, what: string, accept?: (status: number) => boolean): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.token();
       let answer: Answer;
