@@ -18,7 +18,7 @@ import {
 } from './api.ts';
 import { exportConflicts, iterateConflicts } from './conflicts/conflict-log.ts';
 import { planImport } from './csv/import.ts';
-import type { BatchSettings } from './d365/batch-exchange.ts';
+import type { BatchSettings } from './d365/batch-settings.ts';
 import { createDispatcher, D365Client } from './d365/client.ts';
 import { isD365Error } from './d365/errors.ts';
 import { FieldCatalog } from './d365/metadata.ts';

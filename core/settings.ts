@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
-import { REQUEST_LINE_FORMS } from './d365/batch-exchange.ts';
+import { REQUEST_LINE_FORMS } from './d365/batch-settings.ts';
 import { PROFILE_NAMES } from './d365/profile.ts';
 import { badInput } from './errors.ts';
 

@@ -1,22 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { buildMultipartBatch, parseMultipartReply, type BatchCall, type BatchReply, type WireGroup, type WrittenBatch } from './batch.ts';
+import { REQUEST_LINE_FORMS, SINGLE_REQUESTS_FOR_MS, type BatchSettings, type RequestLineForm } from './batch-settings.ts';
 import { D365Error, isD365Error } from './errors.ts';
 import { buildJsonBatch, isJsonBatchReply, parseJsonReply } from './json-batch.ts';
 import { boundaryOf } from './multipart.ts';
-
-/** How a request line inside a $batch names its resource (OData allows all three; servers differ). */
-export type RequestLineForm = 'relative' | 'absolute-path' | 'absolute-uri';
-export const REQUEST_LINE_FORMS: readonly RequestLineForm[] = ['relative', 'absolute-path', 'absolute-uri'];
-
-/** What a connection learns about its server's $batch, kept with the connection's settings. */
-export interface BatchSettings {
-  /** the form the server takes; relative to the service root until a server refuses it */
-  requestLines?: RequestLineForm;
-  /** operations per $batch, when lower than the profile's limit */
-  maxOperations?: number;
-  /** until then (ms since epoch) single requests only: this server's $batch answers were unusable */
-  singleRequestsUntil?: number;
-}
 
 export interface Answer {
   status: number;
@@ -49,9 +36,7 @@ export interface BatchExchangeOptions {
   newId?: () => string;
 }
 
-/** How long a connection sends single requests after its $batch answers proved unusable. */
-export const SINGLE_REQUESTS_FOR_MS = 6 * 3_600_000;
-/** Unusable answers in a row before that. */
+/** Unusable answers in a row before the connection goes over to single requests for a while. */
 const UNUSABLE_IN_A_ROW = 2;
 
 type Read =

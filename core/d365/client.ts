@@ -1,7 +1,8 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Fields, FieldValue, OrderKey } from '../outbox/types.ts';
 import type { BatchCall } from './batch.ts';
-import { BatchExchange, type BatchSettings } from './batch-exchange.ts';
+import { BatchExchange } from './batch-exchange.ts';
+import type { BatchSettings } from './batch-settings.ts';
 import { D365Error, isD365Error, networkError, parseRetryAfter, type D365ErrorCode } from './errors.ts';
 import { orderReadUrl, orderWriteUrl, type EntityProfile } from './profile.ts';
 import type { TokenSource } from './token.ts';

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BatchSettings } from '../../../core/d365/batch-exchange.ts';
-import { SINGLE_REQUESTS_FOR_MS } from '../../../core/d365/batch-exchange.ts';
+import { SINGLE_REQUESTS_FOR_MS, type BatchSettings } from '../../../core/d365/batch-settings.ts';
 import { createDispatcher, D365Client } from '../../../core/d365/client.ts';
 import { D365Error } from '../../../core/d365/errors.ts';
 import { PROFILES } from '../../../core/d365/profile.ts';
