@@ -2,7 +2,7 @@ import type { EntitySchema } from './entity-schema.ts';
 import type { FieldValue, SalesOrder } from './types.ts';
 import { nameGuid } from './bc-entity.ts';
 import { shippingDate } from './fo-entity.ts';
-import { pick, randomInt, type Rng } from './rng.ts';
+import { pick, randomInt } from './rng.ts';
 
 export const DV_NAMESPACE = 'Microsoft.Dynamics.CRM';
 export const DV_ENTITY_SET = 'salesorders';
