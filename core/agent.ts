@@ -87,7 +87,17 @@ export class Agent implements AgentHandlers, AgentHost {
     this.metricsStore = new Metrics(outbox.db, opts.now);
     this.settings = new Settings(outbox.db);
     this.dispatcher = createDispatcher();
-    this.link = new D365Link({ settings: this.settings, secrets: opts.secrets, envSecret: opts.envSecret, dispatcher: this.dispatcher, now: opts.now, simulator: simulator ?? undefined });
+    this.link = new D365Link({
+      settings: this.settings,
+      secrets: opts.secrets,
+      envSecret: opts.envSecret,
+      dispatcher: this.dispatcher,
+      now: opts.now,
+      simulator: simulator ?? undefined,
+      notice: (message) => {
+        if (!outbox.notices().some((n) => n.message === message)) outbox.addNotice(message);
+      },
+    });
     this.drainer = new Drainer(outbox, null, this.events, this.metricsStore, {
       ...opts.drainer,
       retry: { ...(opts.drainer?.retry ?? DEFAULT_RETRY), retryLimit: opts.drainer?.retry?.retryLimit ?? this.settings.preferences().retryLimit },

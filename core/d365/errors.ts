@@ -15,7 +15,9 @@ export type D365ErrorCode =
   /** HTML, non-JSON, truncated JSON, missing ETag */
   | 'BAD_RESPONSE'
   /** another 5xx */
-  | 'SERVER';
+  | 'SERVER'
+  /** a $batch part the server did not execute (it stopped early) or rolled back with its changeset: send it again */
+  | 'NOT_EXECUTED';
 
 /** An error talking to D365, with a stable code callers branch on and the server's message. */
 export class D365Error extends Error {

@@ -96,9 +96,10 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
         </label>
         <label>
           Profile
-          <select value={draft.profile} onChange={(e) => set({ profile: e.target.value === 'bc' ? 'bc' : 'fo' })}>
+          <select value={draft.profile} onChange={(e) => set({ profile: e.target.value === 'bc' || e.target.value === 'dataverse' ? e.target.value : 'fo' })}>
             <option value="fo">Finance &amp; Operations</option>
             <option value="bc">Business Central</option>
+            <option value="dataverse">Dataverse (Dynamics 365 Sales)</option>
           </select>
         </label>
         <label>
