@@ -55,6 +55,7 @@ export interface AgentHost {
   drainUntilIdle(): Promise<DrainSummary>;
   /** the embedded simulator, in demo mode only */
   readonly simulator: Simulator | null;
+  private closing: Promise<void> | null = null;
   close(): Promise<void>;
 }
 
@@ -146,11 +147,15 @@ export class Agent implements AgentHandlers, AgentHost {
     return this.drainer.drainUntilIdle();
   }
 
-  async close(): Promise<void> {
-    await this.drainer.stop();
-    await this.simulator?.stop();
-    await this.dispatcher.close();
-    this.outbox.close();
+  /** Finishes the request in flight and closes everything; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.drainer.stop();
+      await this.simulator?.stop();
+      await this.dispatcher.close();
+      this.outbox.close();
+    })();
+    return this.closing;
   }
 
   subscribe(listener: Listener): () => void {
