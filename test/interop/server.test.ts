@@ -58,7 +58,8 @@ describe('token endpoint and bearer tokens (Entra client credentials)', () => {
   });
 
   it('refuses data and $metadata without a token it issued', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-a-token' }, { authorization: 'Basic b3V0Ym94OnNlY3JldA==' }]) {
+    const variants: Record<string, string>[] = [{}, { authorization: 'Bearer not-a-token' }, { authorization: 'Basic b3V0Ym94OnNlY3JldA==' }];
+    for (const headers of variants) {
       const r = await http('GET', url('SO-000001'), headers);
       expect(r.status).toBe(401);
       expect(r.headers['www-authenticate']).toMatch(/^Bearer /);
