@@ -33,6 +33,8 @@ export interface ServerWrite {
   fields: Row;
   /** the same fields' values just before */
   before: Row;
+  /** every logged field as it stood after the write */
+  after: Row;
 }
 
 export interface D365ServerOptions {
@@ -152,6 +154,7 @@ export class D365Server {
         etagAfter: `W/"${r.etagAfter}"`,
         fields,
         before: was,
+        after: afterRow,
       };
     });
   }

@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Dispatcher } from 'undici';
+import { createDispatcher, D365Client } from '../../core/d365/client.ts';
+import { profileNamed } from '../../core/d365/profile.ts';
+import { EntraTokenSource } from '../../core/d365/token.ts';
+import { Drainer, type DrainerOptions } from '../../core/engine/drainer.ts';
+import { EventBus, type StampedEvent } from '../../core/events.ts';
+import { Metrics } from '../../core/metrics.ts';
+import { Outbox } from '../../core/outbox/outbox.ts';
+import type { Fields } from '../../core/outbox/types.ts';
+import { AGENT_CLIENT, type D365Server } from './d365-server.ts';
+
+/** Short waits for tests (copied from test/core/engine/harness.ts). */
+export const FAST: DrainerOptions = {
+  retry: { retryLimit: 3, backoffMs: [20, 40, 80], jitter: 0.25 },
+  gaveUpDelayMs: 200,
+  probeMinMs: 50,
+  probeMaxMs: 400,
+  pollMs: 50,
+};
+
+/** One request the agent is about to send for one order (a $batch names several). */
+export interface OrderCall {
+  method: 'GET' | 'PATCH';
+  orderNumber: string;
+  inBatch: boolean;
+}
+
+/** An enqueue the outbox acknowledged: what a person was told is queued. */
+export interface Acknowledged {
+  id: number;
+  company: string;
+  orderNumber: string;
+  fields: Fields;
+  coalesced: boolean;
+}
+
+export interface AgentRigOptions {
+  drainer?: DrainerOptions;
+  /** awaited before each request leaves the agent: other users and people act here */
+  beforeSend?: (calls: OrderCall[]) => Promise<void>;
+}
+
+const ORDER_IN_URL = /SalesOrderNumber='((?:[^']|'')*)'/g;
+
+/** Which orders a request names: from its URL, or from the request lines of a $batch body. */
+export function callsOf(method: string, urlPath: string, body: unknown): OrderCall[] {
+  const orders = (text: string) => [...decodeURIComponent(text).matchAll(ORDER_IN_URL)].map((m) => m[1]!.replace(/''/g, "'"));
+  if (method === 'GET' || method === 'PATCH') return orders(urlPath).map((orderNumber) => ({ method, orderNumber, inBatch: false }));
+  if (method !== 'POST' || !urlPath.includes('$batch') || typeof body !== 'string') return [];
+  const calls: OrderCall[] = [];
+  if (body.trimStart().startsWith('{')) {
+    for (const r of (JSON.parse(body) as { requests: { method: string; url: string }[] }).requests) {
+      const m = r.method.toUpperCase();
+      if (m === 'GET' || m === 'PATCH') for (const orderNumber of orders(r.url)) calls.push({ method: m, orderNumber, inBatch: true });
+    }
+    return calls;
+  }
+  for (const line of body.matchAll(/^(GET|PATCH) (\S+) HTTP\/1\.1\r?$/gm)) {
+    for (const orderNumber of orders(line[2]!)) calls.push({ method: line[1] as 'GET' | 'PATCH', orderNumber, inBatch: true });
+  }
+  return calls;
+}
+
+/** A dispatcher that lets the test act right before each request goes out. */
+function interposed(base: Dispatcher, beforeSend: NonNullable<AgentRigOptions['beforeSend']>): Dispatcher {
+  return base.compose((dispatch) => (opts, handler) => {
+    const calls = callsOf(String(opts.method), String(opts.path), opts.body);
+    if (calls.length === 0) return dispatch(opts, handler);
+    beforeSend(calls).then(
+      () => dispatch(opts, handler),
+      () => dispatch(opts, handler),
+    );
+    return true;
+  });
+}
+
+/**
+ * The agent's own parts — a real outbox file, D365Client, EntraTokenSource, Drainer — wired as
+ * Agent.buildClient wires them for an F&O connection, with only the environment URL and the
+ * authority pointing at the fixture.
+ */
+export class AgentRig {
+  readonly dir: string;
+  readonly outbox: Outbox;
+  readonly client: D365Client;
+  readonly drainer: Drainer;
+  readonly events = new EventBus();
+  readonly seen: StampedEvent[] = [];
+  readonly metrics: Metrics;
+  readonly acknowledged: Acknowledged[] = [];
+  private readonly pool: Dispatcher;
+
+  constructor(server: D365Server, o: AgentRigOptions = {}) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-interop-'));
+    this.outbox = Outbox.open(path.join(this.dir, 'outbox.sqlite'));
+    this.pool = createDispatcher({ connectMs: 2000, headersMs: 10_000, bodyMs: 10_000 });
+    const dispatcher = o.beforeSend ? interposed(this.pool, o.beforeSend) : this.pool;
+    // As configured by `outbox connect --profile fo --environment <url> --authority <url>`.
+    const connection = { profile: 'fo', environmentUrl: server.url, authorityUrl: server.authorityUrl, tenant: server.tenant, clientId: AGENT_CLIENT.clientId };
+    const profile = profileNamed(connection.profile);
+    const tokens = new EntraTokenSource(
+      { authorityUrl: connection.authorityUrl, tenant: connection.tenant, clientId: connection.clientId, scope: profile.scope(connection.environmentUrl) },
+      async () => AGENT_CLIENT.secret,
+      dispatcher,
+    );
+    this.client = new D365Client({ serviceRoot: `${connection.environmentUrl}${profile.servicePath}`, profile, tokens, dispatcher });
+    this.events.subscribe((e) => this.seen.push(e));
+    this.metrics = new Metrics(this.outbox.db);
+    this.drainer = new Drainer(this.outbox, this.client, this.events, this.metrics, { ...FAST, ...o.drainer });
+  }
+
+  /** Queues an update as the CLI does, and records that the person was told it is queued. */
+  enqueue(orderNumber: string, fields: Fields, base: Fields | null = null, company = 'USMF'): number {
+    const r = this.outbox.enqueue({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'interop' });
+    this.acknowledged.push({ id: r.id, company, orderNumber, fields, coalesced: r.coalesced });
+    return r.id;
+  }
+
+  async close(): Promise<void> {
+    await this.drainer.stop();
+    await this.pool.close();
+    this.outbox.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
