@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { createDispatcher, D365Client } from '../../core/d365/client.ts';
 import { profileNamed } from '../../core/d365/profile.ts';
 import { EntraTokenSource } from '../../core/d365/token.ts';
-import { Drainer, type DrainerOptions } from '../../core/engine/drainer.ts';
+import { Drainer, type DrainerOptions, type DrainSummary } from '../../core/engine/drainer.ts';
 import { EventBus, type StampedEvent } from '../../core/events.ts';
 import { Metrics } from '../../core/metrics.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
@@ -41,6 +41,15 @@ export interface AgentRigOptions {
   drainer?: DrainerOptions;
   /** awaited before each request leaves the agent: other users and people act here */
   beforeSend?: (calls: OrderCall[]) => Promise<void>;
+  /** drop the agent's `Prefer` header from $batch requests: a server that ignores continue-on-error */
+  ignorePrefer?: boolean;
+}
+
+/** A request that left the agent (token requests included). */
+export interface SentRequest {
+  method: string;
+  path: string;
+  calls: OrderCall[];
 }
 
 const ORDER_IN_URL = /SalesOrderNumber='((?:[^']|'')*)'/g;
@@ -64,15 +73,20 @@ export function callsOf(method: string, urlPath: string, body: unknown): OrderCa
   return calls;
 }
 
-/** A dispatcher that lets the test act right before each request goes out. */
-function interposed(base: Dispatcher, beforeSend: NonNullable<AgentRigOptions['beforeSend']>): Dispatcher {
+function withoutPrefer(headers: Dispatcher.DispatchOptions['headers']): Dispatcher.DispatchOptions['headers'] {
+  if (!headers || Array.isArray(headers) || typeof headers !== 'object' || Symbol.iterator in headers) return headers;
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'prefer'));
+}
+
+/** A dispatcher that records each request and lets the test act right before it goes out. */
+function interposed(base: Dispatcher, sent: SentRequest[], o: AgentRigOptions): Dispatcher {
   return base.compose((dispatch) => (opts, handler) => {
     const calls = callsOf(String(opts.method), String(opts.path), opts.body);
-    if (calls.length === 0) return dispatch(opts, handler);
-    beforeSend(calls).then(
-      () => dispatch(opts, handler),
-      () => dispatch(opts, handler),
-    );
+    sent.push({ method: String(opts.method), path: String(opts.path), calls });
+    const batch = calls.some((c) => c.inBatch);
+    const go = () => dispatch(batch && o.ignorePrefer ? { ...opts, headers: withoutPrefer(opts.headers) } : opts, handler);
+    if (calls.length === 0 || !o.beforeSend) return go();
+    o.beforeSend(calls).then(go, go);
     return true;
   });
 }
@@ -91,13 +105,14 @@ export class AgentRig {
   readonly seen: StampedEvent[] = [];
   readonly metrics: Metrics;
   readonly acknowledged: Acknowledged[] = [];
+  readonly sent: SentRequest[] = [];
   private readonly pool: Dispatcher;
 
   constructor(server: D365Server, o: AgentRigOptions = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-interop-'));
     this.outbox = Outbox.open(path.join(this.dir, 'outbox.sqlite'));
     this.pool = createDispatcher({ connectMs: 2000, headersMs: 10_000, bodyMs: 10_000 });
-    const dispatcher = o.beforeSend ? interposed(this.pool, o.beforeSend) : this.pool;
+    const dispatcher = interposed(this.pool, this.sent, o);
     // As configured by `outbox connect --profile fo --environment <url> --authority <url>`.
     const connection = { profile: 'fo', environmentUrl: server.url, authorityUrl: server.authorityUrl, tenant: server.tenant, clientId: AGENT_CLIENT.clientId };
     const profile = profileNamed(connection.profile);
@@ -117,6 +132,36 @@ export class AgentRig {
     const r = this.outbox.enqueue({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'interop' });
     this.acknowledged.push({ id: r.id, company, orderNumber, fields, coalesced: r.coalesced });
     return r.id;
+  }
+
+  /** $batch round trips, and single requests for one order, sent so far */
+  get traffic(): { batches: number; singles: number } {
+    const data = this.sent.filter((r) => r.calls.length > 0);
+    const batches = data.filter((r) => r.calls.some((c) => c.inBatch)).length;
+    return { batches, singles: data.length - batches };
+  }
+
+  /**
+   * drainUntilIdle, bounded: a drain that pauses (when `stopOnPause`) or is still going after
+   * `ms` is stopped, and `stalled` says why, so a test fails with the reason instead of a timeout.
+   */
+  async drainWithin(ms: number, o: { stopOnPause?: boolean } = {}): Promise<{ summary: DrainSummary; stalled: string | null; pauses: string[] }> {
+    let stalled: string | null = null;
+    const stop = (why: string) => {
+      stalled ??= why;
+      void this.drainer.stop();
+    };
+    const timer = setTimeout(() => stop(`still draining after ${ms} ms; ${this.drainer.status().paused?.message ?? 'not paused'}`), ms);
+    const off = this.events.subscribe((e) => {
+      if (o.stopOnPause && e.type === 'paused') stop(`paused (${e.reason}): ${e.message}`);
+    });
+    try {
+      const summary = await this.drainer.drainUntilIdle();
+      return { summary, stalled, pauses: this.seen.flatMap((e) => (e.type === 'paused' ? [e.message] : [])) };
+    } finally {
+      clearTimeout(timer);
+      off();
+    }
   }
 
   async close(): Promise<void> {

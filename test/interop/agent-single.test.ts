@@ -3,44 +3,28 @@
  * drainer and a real outbox file, with only the environment URL and authority changed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentRig, type OrderCall } from './agent-rig.ts';
-import { BackgroundWriter, UNRELATED, type WriterField } from './background-writer.ts';
-import { DELIVERY_MODES, orderNumber } from './cap/entity.ts';
-import { D365Server, type ServerWrite } from './d365-server.ts';
-import { checkHistory } from './history.ts';
+import type { AgentRig, OrderCall } from './agent-rig.ts';
+import { UNRELATED } from './background-writer.ts';
+import { D365Server } from './d365-server.ts';
+import { DELIVERY_MODE, range, Scene, writesTo } from './scene.ts';
 
 let server: D365Server;
-const rigs: AgentRig[] = [];
-const writers: BackgroundWriter[] = [];
+let scene: Scene;
 
 beforeAll(async () => {
   server = await D365Server.start({ orders: 500 });
+  scene = new Scene(server);
 });
 afterEach(async () => {
-  for (const w of writers.splice(0)) await w.stop();
-  for (const r of rigs.splice(0)) await r.close();
+  await scene.cleanup();
 });
 afterAll(async () => {
   await server?.stop();
 });
 
-function rig(beforeSend?: (calls: OrderCall[]) => Promise<void>): AgentRig {
-  const r = new AgentRig(server, { drainer: { batchSize: 1 }, beforeSend });
-  rigs.push(r);
-  return r;
-}
-
-function writer(o: ConstructorParameters<typeof BackgroundWriter>[1]): BackgroundWriter {
-  const w = new BackgroundWriter(server, o);
-  writers.push(w);
-  return w;
-}
-
-const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => orderNumber(from + i));
-const writesTo = (log: ServerWrite[], order: string) => log.filter((w) => w.orderNumber === order);
-
-/** The field the agent changes in the contested runs; other users pick any value but ours. */
-const DELIVERY_MODE: WriterField = { name: 'DeliveryModeCode', next: (rng) => DELIVERY_MODES.filter((m) => m !== '10' && m !== '20')[Math.floor(rng() * 3)]! };
+const SINGLE = { drainer: { batchSize: 1 } };
+const rig = (beforeSend?: (calls: OrderCall[]) => Promise<void>): AgentRig => scene.rig({ ...SINGLE, beforeSend });
+const writer = (o: Parameters<Scene['writer']>[0]) => scene.writer(o);
 
 describe('the agent against SAP CAP, single requests', () => {
   it('signs in, GETs by key predicate, PATCHes with If-Match (Edm.Date as a date) and records the ETags the server logged', async () => {
@@ -107,45 +91,37 @@ describe('the agent against SAP CAP, single requests', () => {
   });
 
   it('200 updates drained while other users write unrelated fields: every one done, 0 false conflicts, each in the write log', async () => {
-    const orders = range(100, 200);
-    const others = writer({ seed: 12, orders, fields: UNRELATED, perSecond: 40, race: 0.25 });
-    const r = rig((calls) => Promise.all(calls.map((c) => others.race(c.orderNumber))).then(() => undefined));
-    orders.forEach((o, i) => r.enqueue(o, { DeliveryModeCode: '20', CustomerRequisitionNumber: `REQ-${i}` }, { DeliveryModeCode: '10', CustomerRequisitionNumber: '' }));
-    others.start();
-    const summary = await r.drainer.drainUntilIdle();
-    await others.stop();
-
-    expect(summary).toMatchObject({ done: 200, conflict: 0, failed: 0 });
-    const log = (await server.writes()).filter((w) => orders.includes(w.orderNumber));
-    const report = checkHistory({ outbox: r.outbox, acknowledged: r.acknowledged, writes: log, rows: await server.orders(), othersWrite: new Set(UNRELATED.map((f) => f.name)) });
+    const { rig: r, others, run, log, report } = await scene.drainUnderOthers({
+      orders: range(100, 200),
+      fields: (i) => ({ DeliveryModeCode: '20', CustomerRequisitionNumber: `REQ-${i}` }),
+      base: { DeliveryModeCode: '10', CustomerRequisitionNumber: '' },
+      writer: { seed: 12, fields: UNRELATED, perSecond: 40, race: 0.25 },
+      rig: SINGLE,
+    });
+    expect(run.stalled).toBeNull();
+    expect(run.summary).toMatchObject({ done: 200, conflict: 0, failed: 0 });
     expect(report.violations).toEqual([]);
     expect(report.states).toEqual({ done: 200 });
     // the run was contested: other users' writes landed, and some of them between our GET and PATCH
     expect(others.applied).toBeGreaterThanOrEqual(50);
     expect(r.seen.filter((e) => e.type === 'retrying').length).toBeGreaterThan(0);
     expect(log.filter((w) => w.by === 'client')).toHaveLength(200);
+    expect(r.traffic.batches).toBe(0);
   });
 
   it('200 updates drained while other users change the same field: every true conflict surfaced, nothing overwritten', async () => {
-    const orders = range(300, 200);
-    const others = writer({ seed: 13, orders, fields: [DELIVERY_MODE], perSecond: 20, race: 0.15 });
-    const r = rig((calls) => Promise.all(calls.map((c) => others.race(c.orderNumber))).then(() => undefined));
-    orders.forEach((o) => r.enqueue(o, { DeliveryModeCode: '20' }, { DeliveryModeCode: '10' }));
-    others.start();
-    const summary = await r.drainer.drainUntilIdle();
-    await others.stop();
-
-    const log = (await server.writes()).filter((w) => orders.includes(w.orderNumber));
-    const report = checkHistory({ outbox: r.outbox, acknowledged: r.acknowledged, writes: log, rows: await server.orders(), othersWrite: new Set(['DeliveryModeCode']) });
-    expect(report.violations).toEqual([]);
-    expect(summary.done + summary.conflict).toBe(200);
-    expect(summary.conflict).toBeGreaterThan(0);
-
-    // A conflict exactly where someone else changed the field before the agent could write it.
-    const contested = orders.filter((o) => {
-      const first = writesTo(log, o).find((w) => w.by === 'client' || 'DeliveryModeCode' in w.fields);
-      return first?.by === 'writer';
+    const { run, report, contested } = await scene.drainUnderOthers({
+      orders: range(300, 200),
+      fields: () => ({ DeliveryModeCode: '20' }),
+      base: { DeliveryModeCode: '10' },
+      writer: { seed: 13, fields: [DELIVERY_MODE], perSecond: 20, race: 0.15 },
+      rig: SINGLE,
     });
+    expect(run.stalled).toBeNull();
+    expect(report.violations).toEqual([]);
+    expect(run.summary.done + run.summary.conflict).toBe(200);
+    expect(run.summary.conflict).toBeGreaterThan(0);
+    // a conflict exactly where someone else changed the field before the agent could write it
     expect(report.conflicts.map((c) => c.orderNumber).sort()).toEqual(contested.sort());
     for (const c of report.conflicts) {
       expect(c.fields).toHaveLength(1);
