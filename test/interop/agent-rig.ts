@@ -10,7 +10,7 @@ import { EventBus, type StampedEvent } from '../../core/events.ts';
 import { Metrics } from '../../core/metrics.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import type { Fields } from '../../core/outbox/types.ts';
-import { AGENT_CLIENT, type D365Server } from './d365-server.ts';
+import { AGENT_CLIENT } from './d365-server.ts';
 
 /** Short waits for tests (copied from test/core/engine/harness.ts). */
 export const FAST: DrainerOptions = {
@@ -43,6 +43,29 @@ export interface AgentRigOptions {
   beforeSend?: (calls: OrderCall[]) => Promise<void>;
   /** drop the agent's `Prefer` header from $batch requests: a server that ignores continue-on-error */
   ignorePrefer?: boolean;
+  /** the server applies this single request, then the connection drops before the agent reads the answer */
+  resetAfterApplied?: (call: OrderCall) => boolean;
+  /** an outbox file to open (another process may share it); default a fresh one in a temp folder */
+  outboxFile?: string;
+}
+
+/** Where the agent is pointed: all a connection needs besides the client id and secret. */
+export interface Target {
+  url: string;
+  authorityUrl: string;
+  tenant: string;
+}
+
+/** The answer never reaches the agent: the server has applied the request, the socket drops. */
+function droppedAfterAnswer(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
+  const reset = Object.assign(new Error('other side closed (dropped by the interop test after the server applied the request)'), { code: 'UND_ERR_SOCKET' });
+  return {
+    onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+    onResponseStart: () => {},
+    onResponseData: () => {},
+    onResponseEnd: (controller) => handler.onResponseError?.(controller, reset),
+    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+  };
 }
 
 /** A request that left the agent (token requests included). */
@@ -84,7 +107,8 @@ function interposed(base: Dispatcher, sent: SentRequest[], o: AgentRigOptions): 
     const calls = callsOf(String(opts.method), String(opts.path), opts.body);
     sent.push({ method: String(opts.method), path: String(opts.path), calls });
     const batch = calls.some((c) => c.inBatch);
-    const go = () => dispatch(batch && o.ignorePrefer ? { ...opts, headers: withoutPrefer(opts.headers) } : opts, handler);
+    const dropped = !batch && calls.length === 1 && o.resetAfterApplied?.(calls[0]!) === true;
+    const go = () => dispatch(batch && o.ignorePrefer ? { ...opts, headers: withoutPrefer(opts.headers) } : opts, dropped ? droppedAfterAnswer(handler) : handler);
     if (calls.length === 0 || !o.beforeSend) return go();
     o.beforeSend(calls).then(go, go);
     return true;
@@ -108,9 +132,9 @@ export class AgentRig {
   readonly sent: SentRequest[] = [];
   private readonly pool: Dispatcher;
 
-  constructor(server: D365Server, o: AgentRigOptions = {}) {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-interop-'));
-    this.outbox = Outbox.open(path.join(this.dir, 'outbox.sqlite'));
+  constructor(server: Target, o: AgentRigOptions = {}) {
+    this.dir = o.outboxFile ? '' : fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-interop-'));
+    this.outbox = Outbox.open(o.outboxFile ?? path.join(this.dir, 'outbox.sqlite'));
     this.pool = createDispatcher({ connectMs: 2000, headersMs: 10_000, bodyMs: 10_000 });
     const dispatcher = interposed(this.pool, this.sent, o);
     // As configured by `outbox connect --profile fo --environment <url> --authority <url>`.
@@ -168,6 +192,6 @@ export class AgentRig {
     await this.drainer.stop();
     await this.pool.close();
     this.outbox.close();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
