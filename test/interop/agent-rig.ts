@@ -49,11 +49,13 @@ export interface AgentRigOptions {
   outboxFile?: string;
 }
 
-/** Where the agent is pointed: all a connection needs besides the client id and secret. */
+/** Where the agent is pointed: what a connection holds (and the secret, from the keychain). */
 export interface Target {
   url: string;
   authorityUrl: string;
   tenant: string;
+  /** default the fixture's AGENT_CLIENT */
+  client?: { clientId: string; secret: string };
 }
 
 /** The answer never reaches the agent: the server has applied the request, the socket drops. */
@@ -138,11 +140,12 @@ export class AgentRig {
     this.pool = createDispatcher({ connectMs: 2000, headersMs: 10_000, bodyMs: 10_000 });
     const dispatcher = interposed(this.pool, this.sent, o);
     // As configured by `outbox connect --profile fo --environment <url> --authority <url>`.
-    const connection = { profile: 'fo', environmentUrl: server.url, authorityUrl: server.authorityUrl, tenant: server.tenant, clientId: AGENT_CLIENT.clientId };
+    const app = server.client ?? AGENT_CLIENT;
+    const connection = { profile: 'fo', environmentUrl: server.url, authorityUrl: server.authorityUrl, tenant: server.tenant, clientId: app.clientId };
     const profile = profileNamed(connection.profile);
     const tokens = new EntraTokenSource(
       { authorityUrl: connection.authorityUrl, tenant: connection.tenant, clientId: connection.clientId, scope: profile.scope(connection.environmentUrl) },
-      async () => AGENT_CLIENT.secret,
+      async () => app.secret,
       dispatcher,
     );
     this.client = new D365Client({ serviceRoot: `${connection.environmentUrl}${profile.servicePath}`, profile, tokens, dispatcher });

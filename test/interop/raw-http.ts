@@ -28,12 +28,15 @@ export async function http(method: string, url: string, headers: Record<string, 
   return reply(res.statusCode, flatHeaders(res.headers), await res.body.text());
 }
 
-export async function requestToken(server: D365Server, client = AGENT_CLIENT, tenant = server.tenant): Promise<Reply> {
+/** Where tokens come from: the fixture, or any server with an Entra-like token endpoint (the simulator). */
+export type TokenAuthority = Pick<D365Server, 'url' | 'authorityUrl' | 'tenant'>;
+
+export async function requestToken(server: TokenAuthority, client = AGENT_CLIENT, tenant = server.tenant): Promise<Reply> {
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret, scope: `${server.url}/.default` });
   return http('POST', `${server.authorityUrl}/${tenant}/oauth2/v2.0/token`, { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
 }
 
-export async function bearer(server: D365Server, client = AGENT_CLIENT): Promise<string> {
+export async function bearer(server: TokenAuthority, client = AGENT_CLIENT): Promise<string> {
   const r = await requestToken(server, client);
   if (r.status !== 200) throw new Error(`token: ${r.status} ${r.text}`);
   return String(r.json().access_token);
