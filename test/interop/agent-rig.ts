@@ -10,6 +10,7 @@ import { EventBus, type StampedEvent } from '../../core/events.ts';
 import { Metrics } from '../../core/metrics.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import type { Fields } from '../../core/outbox/types.ts';
+import { BC_COMPANY_ID, bcOrderId, orderNumber } from './cap/entity.ts';
 import { AGENT_CLIENT } from './d365-server.ts';
 
 /** Short waits for tests (copied from test/core/engine/harness.ts). */
@@ -47,6 +48,8 @@ export interface AgentRigOptions {
   resetAfterApplied?: (call: OrderCall) => boolean;
   /** an outbox file to open (another process may share it); default a fresh one in a temp folder */
   outboxFile?: string;
+  /** the entity profile of the connection (default fo) */
+  profile?: 'fo' | 'bc';
 }
 
 /** Where the agent is pointed: what a connection holds (and the secret, from the keychain). */
@@ -75,27 +78,46 @@ export interface SentRequest {
   method: string;
   path: string;
   calls: OrderCall[];
+  /** for a $batch: OData 4.0 multipart/mixed or 4.01 JSON */
+  format: 'json' | 'multipart' | null;
 }
 
-const ORDER_IN_URL = /SalesOrderNumber='((?:[^']|'')*)'/g;
+/** How a request names its order: F&O's key predicate, BC's $filter, or BC's id once found. */
+const ORDER_NAMED = [/SalesOrderNumber='((?:[^']|'')*)'/g, /number eq '((?:[^']|'')*)'/g];
+const BC_ORDER_ID = /salesOrders\(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)/g;
+let bcNumbers: Map<string, string> | null = null;
+
+function ordersIn(url: string): string[] {
+  const text = decodeURIComponent(url);
+  const named = ORDER_NAMED.flatMap((re) => [...text.matchAll(re)].map((m) => m[1]!.replace(/''/g, "'")));
+  if (named.length > 0) return named;
+  bcNumbers ??= new Map(Array.from({ length: 2000 }, (_, i) => [bcOrderId(orderNumber(i)), orderNumber(i)]));
+  return [...text.matchAll(BC_ORDER_ID)].flatMap((m) => {
+    const n = bcNumbers!.get(m[1]!);
+    return n ? [n] : [];
+  });
+}
 
 /** Which orders a request names: from its URL, or from the request lines of a $batch body. */
 export function callsOf(method: string, urlPath: string, body: unknown): OrderCall[] {
-  const orders = (text: string) => [...decodeURIComponent(text).matchAll(ORDER_IN_URL)].map((m) => m[1]!.replace(/''/g, "'"));
-  if (method === 'GET' || method === 'PATCH') return orders(urlPath).map((orderNumber) => ({ method, orderNumber, inBatch: false }));
+  if (method === 'GET' || method === 'PATCH') return ordersIn(urlPath).map((orderNumber) => ({ method, orderNumber, inBatch: false }));
   if (method !== 'POST' || !urlPath.includes('$batch') || typeof body !== 'string') return [];
   const calls: OrderCall[] = [];
-  if (body.trimStart().startsWith('{')) {
+  if (batchFormat(body) === 'json') {
     for (const r of (JSON.parse(body) as { requests: { method: string; url: string }[] }).requests) {
       const m = r.method.toUpperCase();
-      if (m === 'GET' || m === 'PATCH') for (const orderNumber of orders(r.url)) calls.push({ method: m, orderNumber, inBatch: true });
+      if (m === 'GET' || m === 'PATCH') for (const orderNumber of ordersIn(r.url)) calls.push({ method: m, orderNumber, inBatch: true });
     }
     return calls;
   }
   for (const line of body.matchAll(/^(GET|PATCH) (\S+) HTTP\/1\.1\r?$/gm)) {
-    for (const orderNumber of orders(line[2]!)) calls.push({ method: line[1] as 'GET' | 'PATCH', orderNumber, inBatch: true });
+    for (const orderNumber of ordersIn(line[2]!)) calls.push({ method: line[1] as 'GET' | 'PATCH', orderNumber, inBatch: true });
   }
   return calls;
+}
+
+function batchFormat(body: string): 'json' | 'multipart' {
+  return body.trimStart().startsWith('{') ? 'json' : 'multipart';
 }
 
 function withoutPrefer(headers: Dispatcher.DispatchOptions['headers']): Dispatcher.DispatchOptions['headers'] {
@@ -107,8 +129,8 @@ function withoutPrefer(headers: Dispatcher.DispatchOptions['headers']): Dispatch
 function interposed(base: Dispatcher, sent: SentRequest[], o: AgentRigOptions): Dispatcher {
   return base.compose((dispatch) => (opts, handler) => {
     const calls = callsOf(String(opts.method), String(opts.path), opts.body);
-    sent.push({ method: String(opts.method), path: String(opts.path), calls });
     const batch = calls.some((c) => c.inBatch);
+    sent.push({ method: String(opts.method), path: String(opts.path), calls, format: batch ? batchFormat(String(opts.body)) : null });
     const dropped = !batch && calls.length === 1 && o.resetAfterApplied?.(calls[0]!) === true;
     const go = () => dispatch(batch && o.ignorePrefer ? { ...opts, headers: withoutPrefer(opts.headers) } : opts, dropped ? droppedAfterAnswer(handler) : handler);
     if (calls.length === 0 || !o.beforeSend) return go();
@@ -141,7 +163,7 @@ export class AgentRig {
     const dispatcher = interposed(this.pool, this.sent, o);
     // As configured by `outbox connect --profile fo --environment <url> --authority <url>`.
     const app = server.client ?? AGENT_CLIENT;
-    const connection = { profile: 'fo', environmentUrl: server.url, authorityUrl: server.authorityUrl, tenant: server.tenant, clientId: app.clientId };
+    const connection = { profile: o.profile ?? 'fo', environmentUrl: server.url, authorityUrl: server.authorityUrl, tenant: server.tenant, clientId: app.clientId };
     const profile = profileNamed(connection.profile);
     const tokens = new EntraTokenSource(
       { authorityUrl: connection.authorityUrl, tenant: connection.tenant, clientId: connection.clientId, scope: profile.scope(connection.environmentUrl) },
@@ -155,17 +177,17 @@ export class AgentRig {
   }
 
   /** Queues an update as the CLI does, and records that the person was told it is queued. */
-  enqueue(orderNumber: string, fields: Fields, base: Fields | null = null, company = 'USMF'): number {
+  enqueue(orderNumber: string, fields: Fields, base: Fields | null = null, company = this.client.profile.name === 'bc' ? BC_COMPANY_ID : 'USMF'): number {
     const r = this.outbox.enqueue({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'interop' });
     this.acknowledged.push({ id: r.id, company, orderNumber, fields, coalesced: r.coalesced });
     return r.id;
   }
 
-  /** $batch round trips, and single requests for one order, sent so far */
-  get traffic(): { batches: number; singles: number } {
+  /** $batch round trips (and how many of them were JSON), and single requests for one order, sent so far */
+  get traffic(): { batches: number; jsonBatches: number; singles: number } {
     const data = this.sent.filter((r) => r.calls.length > 0);
-    const batches = data.filter((r) => r.calls.some((c) => c.inBatch)).length;
-    return { batches, singles: data.length - batches };
+    const batches = data.filter((r) => r.format !== null);
+    return { batches: batches.length, jsonBatches: batches.filter((r) => r.format === 'json').length, singles: data.length - batches.length };
   }
 
   /**

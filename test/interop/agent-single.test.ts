@@ -5,7 +5,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentRig, OrderCall } from './agent-rig.ts';
 import { UNRELATED } from './background-writer.ts';
+import { BC_COMPANY_ID } from './cap/entity.ts';
 import { D365Server } from './d365-server.ts';
+import { otherBcWrite } from './raw-http.ts';
 import { DELIVERY_MODE, range, Scene, writesTo } from './scene.ts';
 
 let server: D365Server;
@@ -128,5 +130,32 @@ describe('the agent against SAP CAP, single requests', () => {
       expect(c.fields[0]).toMatchObject({ field: 'DeliveryModeCode', base: '10', ours: '20' });
       expect(['30', '40', '50']).toContain(c.fields[0]!.theirs);
     }
+  });
+});
+
+describe('the agent against SAP CAP as Business Central (profile bc), single requests', () => {
+  it('finds the order by $filter on number inside companies(<id>), PATCHes it by id with If-Match, and retries a 412', async () => {
+    let raced = false;
+    const r = scene.rig({
+      ...SINGLE,
+      profile: 'bc',
+      beforeSend: async (calls) => {
+        if (!raced && calls.some((c) => c.method === 'PATCH' && c.orderNumber === 'SO-000021')) {
+          raced = true;
+          await otherBcWrite(server, 'SO-000021', { shipToContact: 'Warehouse' });
+        }
+      },
+    });
+    const id = r.enqueue('SO-000021', { externalDocumentNumber: 'EXT-21', requestedDeliveryDate: '2027-03-01' }, { externalDocumentNumber: '' });
+    const run = await r.drainWithin(10_000);
+    expect(run.stalled).toBeNull();
+    expect(run.summary).toMatchObject({ done: 1, conflict: 0, failed: 0 });
+    expect(r.outbox.history(id).some((e) => e.kind === 'retrying')).toBe(true);
+    const log = writesTo(await server.writes(), 'SO-000021').filter((w) => w.entity === 'bc');
+    expect(log.map((w) => [w.by, w.fields])).toEqual([
+      ['writer', { shipToContact: 'Warehouse' }],
+      ['client', { externalDocumentNumber: 'EXT-21', requestedDeliveryDate: '2027-03-01' }],
+    ]);
+    expect(log[1]!.company).toBe(BC_COMPANY_ID);
   });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { LOGGED_FIELDS, type Row } from './cap/entity.ts';
+import type { Row } from './cap/entity.ts';
 import type { FixtureConfig } from './cap/server.ts';
 
 const SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cap', 'server.ts');
@@ -22,6 +22,8 @@ export interface ServerWrite {
   seq: number;
   /** ISO time the row changed (SQLite's clock, ms) */
   at: string;
+  /** F&O's SalesOrderHeadersV2 or Business Central's salesOrders */
+  entity: 'fo' | 'bc';
   /** the agent, or someone else (the background writer, another app) */
   by: 'client' | 'writer';
   user: string;
@@ -124,6 +126,7 @@ export class D365Server {
     const rows = (await this.admin(`/_fixture/writes?after=${after}`)) as {
       seq: number;
       at: string;
+      entity: 'fo' | 'bc';
       user: string;
       company: string;
       orderNumber: string;
@@ -137,7 +140,7 @@ export class D365Server {
       const afterRow = JSON.parse(r.after) as Row;
       const fields: Row = {};
       const was: Row = {};
-      for (const f of LOGGED_FIELDS) {
+      for (const f of Object.keys(afterRow)) {
         if (before[f] !== afterRow[f]) {
           fields[f] = afterRow[f] ?? null;
           was[f] = before[f] ?? null;
@@ -146,6 +149,7 @@ export class D365Server {
       return {
         seq: r.seq,
         at: r.at,
+        entity: r.entity,
         by: r.user === AGENT_CLIENT.clientId ? 'client' : 'writer',
         user: r.user,
         company: r.company,
@@ -159,10 +163,10 @@ export class D365Server {
     });
   }
 
-  /** The rows as stored, keyed `company/orderNumber`. */
-  async orders(): Promise<Map<string, Row>> {
-    const rows = (await this.admin('/_fixture/orders')) as Row[];
-    return new Map(rows.map((r) => [`${String(r.dataAreaId)}/${String(r.SalesOrderNumber)}`, r]));
+  /** The rows as stored, keyed `company/orderNumber` (BC: `companyId/number`). */
+  async orders(entity: 'fo' | 'bc' = 'fo'): Promise<Map<string, Row>> {
+    const rows = (await this.admin(`/_fixture/orders?entity=${entity}`)) as Row[];
+    return new Map(rows.map((r) => (entity === 'bc' ? [`${String(r.company_id)}/${String(r.number)}`, r] : [`${String(r.dataAreaId)}/${String(r.SalesOrderNumber)}`, r])));
   }
 
   /** What the child printed (for a failing test's message). */

@@ -1,5 +1,6 @@
 import { request } from 'undici';
-import { AGENT_CLIENT, type D365Server } from './d365-server.ts';
+import { BC_COMPANY_ID, bcOrderId } from './cap/entity.ts';
+import { AGENT_CLIENT, WRITER_CLIENT, type D365Server } from './d365-server.ts';
 
 /**
  * Hand-written HTTP to the fixture, independent of the agent's client: what the server itself
@@ -139,4 +140,18 @@ export async function postBatch(server: D365Server, token: string, items: BatchI
   const { contentType, body } = multipartBody(items);
   const r = await http('POST', `${server.serviceRoot}/$batch`, { authorization: `Bearer ${token}`, 'content-type': contentType, accept: 'multipart/mixed', ...headers }, body);
   return { reply: r, parts: r.status === 200 ? readMultipart(r.headers['content-type'], r.text) : [] };
+}
+
+/** BC's address of an order once its id is known: companies(<id>)/salesOrders(<id>). */
+export function bcOrderPath(number: string): string {
+  return `companies(${BC_COMPANY_ID})/salesOrders(${bcOrderId(number)})`;
+}
+
+/** Another user's write to a BC order: GET its ETag, PATCH with If-Match. */
+export async function otherBcWrite(server: D365Server, number: string, fields: Record<string, unknown>): Promise<void> {
+  const token = await bearer(server, WRITER_CLIENT);
+  const url = `${server.url}/api/v2.0/${bcOrderPath(number)}`;
+  const got = await http('GET', url, { authorization: `Bearer ${token}`, accept: 'application/json' });
+  const r = await http('PATCH', url, { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': String(got.json()['@odata.etag']) }, JSON.stringify(fields));
+  if (r.status !== 200) throw new Error(`BC write to ${number}: ${r.status} ${r.text}`);
 }

@@ -27,3 +27,36 @@ entity d365.SalesOrderHeaders {
 service Microsoft.Dynamics.DataEntities {
   entity SalesOrderHeadersV2 as projection on d365.SalesOrderHeaders;
 }
+
+// Business Central's API v2.0 salesOrders, as far as the agent uses it: companies(<id>)/salesOrders,
+// found by $filter on number, written by id.
+
+type d365.BcSalesOrderStatus : String(20) enum { Draft; ![In Review]; Open; Released; };
+
+entity d365.Companies {
+  key id          : UUID;
+      name        : String(30);
+      displayName : String(250);
+      salesOrders : Association to many d365.BcSalesOrders on salesOrders.company = $self;
+}
+
+entity d365.BcSalesOrders {
+  key id                     : UUID;
+      number                 : String(20);
+      company                : Association to d365.Companies;
+      externalDocumentNumber : String(35);
+      status                 : d365.BcSalesOrderStatus @assert.range;
+      requestedDeliveryDate  : Date;
+      shipToName             : String(100);
+      shipToContact          : String(100);
+      RowVersion             : UUID @odata.etag;
+      ModifiedBy             : String(100) @cds.on.insert: $user @cds.on.update: $user;
+      lastModifiedDateTime   : Timestamp   @cds.on.insert: $now  @cds.on.update: $now;
+}
+
+@path: '/api/v2.0'
+@requires: 'authenticated-user'
+service Microsoft.NAV {
+  entity companies   as projection on d365.Companies;
+  entity salesOrders as projection on d365.BcSalesOrders;
+}

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issuedTokens, useUserClass } from './bearer-auth.ts';
-import { LOGGED_FIELDS, seedOrder } from './entity.ts';
+import { BC_COMPANY_ID, BC_LOGGED_FIELDS, LOGGED_FIELDS, seedBcOrder, seedOrder } from './entity.ts';
 
 export interface FixtureConfig {
   /** orders SO-000001… seeded in each company */
@@ -28,6 +28,7 @@ export interface FixtureConfig {
 }
 
 const TABLE = 'd365_SalesOrderHeaders';
+const BC_TABLE = 'd365_BcSalesOrders';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 // CAP ships no TypeScript types; these are the few parts of its API this fixture uses.
@@ -104,7 +105,8 @@ async function main(): Promise<void> {
   });
   app.get('/_fixture/orders', (req, res) => {
     admin(req, res, () => {
-      db.run(`SELECT * FROM ${TABLE} ORDER BY dataAreaId, SalesOrderNumber`).then(
+      const sql = req.query.entity === 'bc' ? `SELECT * FROM ${BC_TABLE} ORDER BY number` : `SELECT * FROM ${TABLE} ORDER BY dataAreaId, SalesOrderNumber`;
+      db.run(sql).then(
         (rows) => res.json(rows),
         (e: unknown) => res.status(500).json({ error: String(e) }),
       );
@@ -124,16 +126,19 @@ async function main(): Promise<void> {
   });
 }
 
+async function insert(db: DbService, table: string, row: Row): Promise<void> {
+  const columns = Object.keys(row);
+  await db.run(`INSERT INTO ${table} (${columns.join(',')}) VALUES (${columns.map(() => '?').join(',')})`, columns.map((c) => row[c]));
+}
+
 async function seed(db: DbService, config: FixtureConfig): Promise<void> {
-  const columns = ['dataAreaId', 'SalesOrderNumber', ...LOGGED_FIELDS, 'RowVersion', 'ModifiedBy', 'ModifiedDateTime'];
-  const sql = `INSERT INTO ${TABLE} (${columns.join(',')}) VALUES (${columns.map(() => '?').join(',')})`;
   const at = new Date().toISOString();
+  const stamp = () => ({ RowVersion: randomUUID(), ModifiedBy: 'seed' });
   for (const company of config.companies) {
-    for (let i = 0; i < config.orders; i++) {
-      const row: Row = { ...seedOrder(company, i), RowVersion: randomUUID(), ModifiedBy: 'seed', ModifiedDateTime: at };
-      await db.run(sql, columns.map((c) => row[c]));
-    }
+    for (let i = 0; i < config.orders; i++) await insert(db, TABLE, { ...seedOrder(company, i), ...stamp(), ModifiedDateTime: at });
   }
+  await insert(db, 'd365_Companies', { id: BC_COMPANY_ID, name: 'CRONUS USA', displayName: 'CRONUS USA, Inc.' });
+  for (let i = 0; i < config.orders; i++) await insert(db, BC_TABLE, { ...seedBcOrder(i), ...stamp(), lastModifiedDateTime: at });
 }
 
 /** A trigger, not a CAP handler: it sees every applied write, and rolls back with its changeset. */
@@ -141,6 +146,7 @@ async function installWriteLog(db: DbService): Promise<void> {
   await db.run(`CREATE TABLE fixture_writes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
+    entity TEXT NOT NULL,
     user TEXT,
     company TEXT NOT NULL,
     orderNumber TEXT NOT NULL,
@@ -148,12 +154,16 @@ async function installWriteLog(db: DbService): Promise<void> {
     etagAfter TEXT,
     before TEXT NOT NULL,
     after TEXT NOT NULL)`);
-  const json = (row: 'OLD' | 'NEW') => `json_object(${LOGGED_FIELDS.map((f) => `'${f}', ${row}.${f}`).join(', ')})`;
-  await db.run(`CREATE TRIGGER fixture_write_log AFTER UPDATE ON ${TABLE} FOR EACH ROW BEGIN
-    INSERT INTO fixture_writes (at, user, company, orderNumber, etagBefore, etagAfter, before, after)
-    VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NEW.ModifiedBy, NEW.dataAreaId, NEW.SalesOrderNumber,
-            OLD.RowVersion, NEW.RowVersion, ${json('OLD')}, ${json('NEW')});
-  END`);
+  const trigger = async (entity: 'fo' | 'bc', table: string, company: string, order: string, fields: readonly string[]) => {
+    const json = (row: 'OLD' | 'NEW') => `json_object(${fields.map((f) => `'${f}', ${row}.${f}`).join(', ')})`;
+    await db.run(`CREATE TRIGGER fixture_write_log_${entity} AFTER UPDATE ON ${table} FOR EACH ROW BEGIN
+      INSERT INTO fixture_writes (at, entity, user, company, orderNumber, etagBefore, etagAfter, before, after)
+      VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), '${entity}', NEW.ModifiedBy, NEW.${company}, NEW.${order},
+              OLD.RowVersion, NEW.RowVersion, ${json('OLD')}, ${json('NEW')});
+    END`);
+  };
+  await trigger('fo', TABLE, 'dataAreaId', 'SalesOrderNumber', LOGGED_FIELDS);
+  await trigger('bc', BC_TABLE, 'company_id', 'number', BC_LOGGED_FIELDS);
 }
 
 /** Entra ID's client-credentials grant, as much of it as the agent uses. */
