@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_CLIENT, D365Server, WRITER_CLIENT } from './d365-server.ts';
-import { bearer, http, orderPath, postBatch, requestToken, type BatchRequest } from './raw-http.ts';
+import { BC_COMPANY_ID, bcOrderId } from './cap/entity.ts';
+import { bcOrderPath, bearer, http, orderPath, postBatch, requestToken, type BatchRequest } from './raw-http.ts';
 
 let server: D365Server;
 let token: string;
@@ -323,5 +324,34 @@ describe('JSON $batch (OData 4.01)', () => {
     expect(responses[0]!.body).toMatchObject({ CustomersOrderReference: 'ROLLED-BACK' });
     expect(await writesTo('SO-000026')).toEqual([]);
     expect((await read('SO-000026')).row).toMatchObject({ CustomersOrderReference: '', '@odata.etag': a.etag });
+  });
+});
+
+describe('Business Central-shaped service (Microsoft.NAV at /api/v2.0)', () => {
+  it('finds an order by $filter on number inside companies(<id>), writes it by id with If-Match, and takes it in a JSON batch', async () => {
+    const root = `${server.url}/api/v2.0`;
+    const filter = `$filter=${encodeURIComponent("number eq 'SO-000030'")}&$select=${encodeURIComponent('id,number,externalDocumentNumber')}`;
+    const found = await http('GET', `${root}/companies(${BC_COMPANY_ID})/salesOrders?${filter}`, auth());
+    expect(found.status).toBe(200);
+    const [row] = found.json().value as Record<string, unknown>[];
+    expect(row).toMatchObject({ id: bcOrderId('SO-000030'), number: 'SO-000030', externalDocumentNumber: '' });
+
+    const r = await http(
+      'POST',
+      `${root}/$batch`,
+      { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+      JSON.stringify({
+        requests: [
+          { id: '1', method: 'PATCH', url: bcOrderPath('SO-000030'), headers: { 'if-match': String(row!['@odata.etag']), 'content-type': 'application/json' }, body: { externalDocumentNumber: 'EXT-30' }, atomicityGroup: 'SO-000030' },
+          { id: '2', method: 'PATCH', url: bcOrderPath('SO-000031'), headers: { 'if-match': 'W/"stale"', 'content-type': 'application/json' }, body: { externalDocumentNumber: 'EXT-31' }, atomicityGroup: 'SO-000031' },
+        ],
+      }),
+    );
+    expect((r.json().responses as { id: string; status: number }[]).map((x) => [x.id, x.status])).toEqual([
+      ['1', 200],
+      ['2', 412],
+    ]);
+    const log = (await server.writes()).filter((w) => w.entity === 'bc');
+    expect(log.map((w) => [w.orderNumber, w.company, w.fields])).toEqual([['SO-000030', BC_COMPANY_ID, { externalDocumentNumber: 'EXT-30' }]]);
   });
 });
