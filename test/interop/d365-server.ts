@@ -91,7 +91,8 @@ export class D365Server {
     const child = spawn(process.execPath, [SERVER], {
       cwd: path.dirname(SERVER),
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', D365_FIXTURE: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin stays open while we live: the server exits when it closes (a killed test run leaves nothing behind)
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';
     const keep = (chunk: Buffer) => {

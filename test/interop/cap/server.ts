@@ -124,6 +124,9 @@ async function main(): Promise<void> {
     server.close();
     process.exit(0);
   });
+  // The test process holds our stdin: when it goes away (even killed), so do we.
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
 }
 
 async function insert(db: DbService, table: string, row: Row): Promise<void> {
