@@ -77,12 +77,14 @@ export function checkHistory(h: HistoryInput): HistoryReport {
       }
       claimed.add(w.seq);
       if (!holds(sent, u.fields)) violations.push(`update ${id} (${u.orderNumber}) records fields ${JSON.stringify(u.fields)} but sent ${JSON.stringify(sent)}`);
-      // nothing overwritten: a field we wrote held what the person saw (or ours) right before
+      // nothing overwritten: a field we wrote held what the person saw, ours, or an earlier
+      // write of the agent's own (a value it sent before) right before
       const base = u.base ?? {};
       for (const [f, value] of Object.entries(sent)) {
         if (!(f in w.before)) continue;
         const before = w.before[f];
-        if (f in base && !sameValue(before, base[f]) && !sameValue(before, value)) {
+        const ownEarlier = clientWrites.some((c) => c.seq < w.seq && c.company === u.company && c.orderNumber === u.orderNumber && sameValue(c.after[f], before));
+        if (f in base && !sameValue(before, base[f]) && !sameValue(before, value) && !ownEarlier) {
           violations.push(`update ${id} (${u.orderNumber}) overwrote ${f}=${JSON.stringify(before)} (someone else's) with ${JSON.stringify(value)}; the person saw ${JSON.stringify(base[f])}`);
         }
       }
@@ -100,8 +102,18 @@ export function checkHistory(h: HistoryInput): HistoryReport {
       violations.push(`update ${id} (${u.orderNumber}) failed: ${u.lastError?.message ?? 'no reason'}`);
     }
   }
+  // Every write of the agent's is accounted for: the one a done update records as sent, or an
+  // earlier attempt the outbox recorded as being sent (its outcome lost to a crash or a drop).
+  const attempts = [...updates.values()].flatMap((u) =>
+    h.outbox
+      .history(u.id)
+      .filter((e) => e.kind === 'sending' && e.detail && typeof e.detail.fields === 'object' && e.detail.fields !== null)
+      .map((e) => ({ company: u.company, orderNumber: u.orderNumber, fields: e.detail!.fields as Fields })),
+  );
   for (const w of clientWrites) {
-    if (!claimed.has(w.seq)) violations.push(`the server applied a write by the agent (seq ${w.seq}, ${w.orderNumber} ${JSON.stringify(w.fields)}) that no done update accounts for`);
+    if (claimed.has(w.seq)) continue;
+    if (attempts.some((a) => a.company === w.company && a.orderNumber === w.orderNumber && holds(w.after, a.fields))) continue;
+    violations.push(`the server applied a write by the agent (seq ${w.seq}, ${w.orderNumber} ${JSON.stringify(w.fields)}) that no update of the outbox records sending`);
   }
 
   // every order holds its last acknowledged value, where nobody else wrote that field since
