@@ -104,7 +104,7 @@ describe('the agent against SAP CAP over multipart $batch', () => {
     expect(report.states).toEqual({ done: 200 });
     expect(others.applied).toBeGreaterThanOrEqual(20);
     expect(r.traffic.batches).toBeGreaterThan(0);
-  });
+  }, 90_000);
 
   it('200 updates in batches while other users change the same field: every true conflict surfaced, nothing overwritten', async () => {
     const { run, report, contested } = await scene.drainUnderOthers({
@@ -120,7 +120,7 @@ describe('the agent against SAP CAP over multipart $batch', () => {
     expect(run.summary.done + run.summary.conflict).toBe(200);
     expect(run.summary.conflict).toBeGreaterThan(0);
     expect(report.conflicts.map((c) => c.orderNumber).sort()).toEqual(contested.sort());
-  });
+  }, 90_000);
 });
 
 describe('the agent against SAP CAP as Business Central over the JSON $batch (OData 4.01)', () => {

@@ -109,7 +109,7 @@ describe('the agent against SAP CAP, single requests', () => {
     expect(r.seen.filter((e) => e.type === 'retrying').length).toBeGreaterThan(0);
     expect(log.filter((w) => w.by === 'client')).toHaveLength(200);
     expect(r.traffic.batches).toBe(0);
-  });
+  }, 90_000);
 
   it('200 updates drained while other users change the same field: every true conflict surfaced, nothing overwritten', async () => {
     const { run, report, contested } = await scene.drainUnderOthers({
@@ -130,7 +130,7 @@ describe('the agent against SAP CAP, single requests', () => {
       expect(c.fields[0]).toMatchObject({ field: 'DeliveryModeCode', base: '10', ours: '20' });
       expect(['30', '40', '50']).toContain(c.fields[0]!.theirs);
     }
-  });
+  }, 90_000);
 });
 
 describe('the agent against SAP CAP as Business Central (profile bc), single requests', () => {

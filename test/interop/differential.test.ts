@@ -140,5 +140,5 @@ describe('differential: the simulator and SAP CAP', () => {
     // the scenario covers every outcome it names
     expect(new Set(onCap.map((o) => o.state))).toEqual(new Set(['done', 'conflict', 'failed']));
     expect(onCap.find((o) => o.kind === 'race-same')).toMatchObject({ state: 'conflict', conflicts: [{ field: 'DeliveryModeCode', base: '10', ours: '20', theirs: '40' }] });
-  });
+  }, 90_000);
 });

@@ -73,7 +73,7 @@ describe('history checker against SAP CAP', () => {
     expect(second.size).toBeGreaterThan(5);
     expect(dropped).toBeGreaterThan(0);
     expect(others.applied).toBeGreaterThan(10);
-  });
+  }, 90_000);
 
   it('drains SIGKILLed at random while newer values are queued (some for the order in flight) and others write: one consistent story after the last drain', async () => {
     const orders = range(100, 40);
@@ -143,5 +143,5 @@ describe('history checker against SAP CAP', () => {
     expect(phases.filter((p) => p === 'PATCH').length, phases.join(',')).toBeGreaterThan(1);
     expect(inFlight).toBeGreaterThan(3);
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, 90_000);
 });
