@@ -55,7 +55,6 @@ export interface AgentHost {
   drainUntilIdle(): Promise<DrainSummary>;
   /** the embedded simulator, in demo mode only */
   readonly simulator: Simulator | null;
-  private closing: Promise<void> | null = null;
   close(): Promise<void>;
 }
 
@@ -79,6 +78,7 @@ export class Agent implements AgentHandlers, AgentHost {
   private readonly opts: AgentOptions;
   private readonly dispatcher: Dispatcher;
   readonly simulator: Simulator | null;
+  private closing: Promise<void> | null = null;
 
   private constructor(outbox: Outbox, opts: AgentOptions, simulator: Simulator | null) {
     this.opts = opts;

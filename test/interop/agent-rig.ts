@@ -10,6 +10,7 @@ import { EventBus, type StampedEvent } from '../../core/events.ts';
 import { Metrics } from '../../core/metrics.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import type { Fields } from '../../core/outbox/types.ts';
+import { checkUpdate } from '../../core/outbox/update-input.ts';
 import { BC_COMPANY_ID, bcOrderId, orderNumber } from './cap/entity.ts';
 import { AGENT_CLIENT } from './d365-server.ts';
 
@@ -178,7 +179,7 @@ export class AgentRig {
 
   /** Queues an update as the CLI does, and records that the person was told it is queued. */
   enqueue(orderNumber: string, fields: Fields, base: Fields | null = null, company = this.client.profile.name === 'bc' ? BC_COMPANY_ID : 'USMF'): number {
-    const r = this.outbox.enqueue({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'interop' });
+    const r = this.outbox.enqueue(checkUpdate({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'interop' }));
     this.acknowledged.push({ id: r.id, company, orderNumber, fields, coalesced: r.coalesced });
     return r.id;
   }
