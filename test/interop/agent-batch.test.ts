@@ -72,8 +72,10 @@ describe('the agent against SAP CAP over multipart $batch', () => {
     expect(r.outbox.get(ids[2]!)).toMatchObject({ state: 'failed' });
     expect(r.outbox.get(ids[2]!)!.lastError!.message).toContain(REFUSED_STATUS);
     expect(raced).toBe(true);
-    expect(r.outbox.history(ids[8]!).some((e) => e.kind === 'retrying')).toBe(true);
-    expect(r.traffic.singles).toBe(0);
+    expect(r.outbox.history(ids[orders.indexOf('SO-000108')]!).some((e) => e.kind === 'retrying')).toBe(true);
+    // everything went in the two batches; only the lone retry of the raced order went by itself
+    expect(r.traffic.batches).toBe(2);
+    expect(r.traffic.singles).toBeLessThanOrEqual(2);
   });
 
   it('a server that ignores continue-on-error and stops early: answered parts settle, the rest go again, the drain never pauses', async () => {
@@ -155,8 +157,9 @@ describe('the agent against SAP CAP as Business Central over the JSON $batch (OD
     expect(run.stalled).toBeNull();
     expect(run.summary).toMatchObject({ done: 9, failed: 1, conflict: 0 });
     expect(r.outbox.get(ids[1]!)!.lastError!.message).toContain('Enter one of the allowed values: Draft, In Review, Open, Released.');
-    expect(r.outbox.history(ids[7]!).some((e) => e.kind === 'retrying')).toBe(true);
-    expect(r.traffic.jsonBatches).toBeGreaterThan(0);
-    expect(r.traffic.singles).toBe(0);
+    expect(r.outbox.history(ids[orders.indexOf('SO-000107')]!).some((e) => e.kind === 'retrying')).toBe(true);
+    expect(r.traffic.jsonBatches).toBe(2);
+    // only the lone retry of the raced order went by itself
+    expect(r.traffic.singles).toBeLessThanOrEqual(2);
   });
 });
