@@ -31,13 +31,8 @@ export interface OrderCall {
 }
 
 /** An enqueue the outbox acknowledged: what a person was told is queued. */
-export interface Acknowledged {
-  id: number;
-  company: string;
-  orderNumber: string;
-  fields: Fields;
-  coalesced: boolean;
-}
+export type { Acknowledged } from '../support/history-checker.ts';
+import type { Acknowledged } from '../support/history-checker.ts';
 
 export interface AgentRigOptions {
   drainer?: DrainerOptions;

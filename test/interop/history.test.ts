@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../core/simulator/rng.ts';
 import { UNRELATED } from './background-writer.ts';
 import { D365Server } from './d365-server.ts';
-import { checkHistory } from './history.ts';
+import { checkHistory } from '../support/history-checker.ts';
 import { range, Scene } from './scene.ts';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'drain-child.ts');

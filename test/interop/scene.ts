@@ -3,7 +3,7 @@ import { AgentRig, type AgentRigOptions } from './agent-rig.ts';
 import { BackgroundWriter, type BackgroundWriterOptions, type WriterField } from './background-writer.ts';
 import { DELIVERY_MODES, orderNumber } from './cap/entity.ts';
 import type { D365Server, ServerWrite } from './d365-server.ts';
-import { checkHistory, type HistoryReport } from './history.ts';
+import { checkHistory, type HistoryReport } from '../support/history-checker.ts';
 
 export const range = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => orderNumber(from + i));
 export const writesTo = (log: readonly ServerWrite[], order: string): ServerWrite[] => log.filter((w) => w.orderNumber === order);

@@ -1,97 +1,23 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import { checkUpdate } from '../../core/outbox/update-input.ts';
 import { Simulator } from '../../core/simulator/simulator.ts';
+import { PHASES, runChild, type Mode } from './crash-runner.ts';
 import { mulberry32, writeFigures } from './figures.ts';
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crash-child.ts');
 const SEED = Number(process.env.TORTURE_SEED ?? 20251122);
 const KILLS = 60;
 const FIRST_ORDERS = 60;
 const FIELD = 'DeliveryAddressName';
 const COMPANY = 'USMF';
-const PHASES = ['GET', 'BETWEEN', 'PATCH', 'COMMIT'] as const;
-type Phase = (typeof PHASES)[number];
-type Mode = Phase | 'random';
-
-interface Run {
-  /** the phase the kill landed in ('startup' before any marker, 'idle' after the drain finished) */
-  phase: string;
-  killed: boolean;
-  idle: boolean;
-  stderr: string;
-}
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-/**
- * Runs the child once. `mode` says when to kill it: after a random delay, or right when it
- * reaches a phase (the skip-th occurrence after the first), stalled there for BETWEEN and COMMIT.
- */
-function runChild(simUrl: string, dataDir: string, mode: Mode | 'never', skip: number, delayMs: number): Promise<Run> {
-  const stalled = mode === 'BETWEEN' || mode === 'COMMIT';
-  const child = spawn(process.execPath, [CHILD], {
-    env: {
-      ...process.env,
-      TORTURE_SIM_URL: simUrl,
-      TORTURE_DATA_DIR: dataDir,
-      TORTURE_STALL: stalled ? mode : '',
-      TORTURE_SKIP: String(skip),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let last = 'startup';
-  let seen = 0;
-  let killedIn: string | null = null;
-  let idle = false;
-  let stderr = '';
-  let buffered = '';
-  const kill = (phase: string) => {
-    if (killedIn !== null || child.exitCode !== null) return;
-    killedIn = phase;
-    child.kill('SIGKILL');
-  };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (mode === 'random') timer = setTimeout(() => kill(last), delayMs);
-  // A hung child fails the run instead of hanging the suite.
-  const guard = setTimeout(() => kill('hung'), 30_000);
-  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  child.stdout.setEncoding('utf8').on('data', (t: string) => {
-    buffered += t;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (!line.startsWith('@@')) continue;
-      const phase = line.slice(2).split(' ')[0]!;
-      if (phase === 'IDLE') {
-        idle = true;
-        last = 'idle';
-        continue;
-      }
-      last = phase;
-      if (mode !== phase || seen++ < skip) continue;
-      if (stalled) kill(phase);
-      // GET and PATCH: the request is on the wire (the simulator answers after a few ms).
-      else setTimeout(() => kill(phase), delayMs);
-    }
-  });
-  return new Promise((resolve) => {
-    child.on('exit', () => {
-      clearTimeout(timer);
-      clearTimeout(guard);
-      resolve({ phase: killedIn ?? last, killed: killedIn !== null, idle, stderr });
-    });
-  });
-}
 
 describe('crash torture: SIGKILL at random moments and in every phase', () => {
   it(`survives ${KILLS}+ kills with every update applied exactly as intended`, { timeout: 170_000 }, async () => {

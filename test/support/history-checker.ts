@@ -1,19 +1,43 @@
 import { sameValue } from '../../core/d365/odata.ts';
 import type { FieldConflict, Outbox } from '../../core/outbox/outbox.ts';
 import type { Fields, Update } from '../../core/outbox/types.ts';
-import type { Acknowledged } from './agent-rig.ts';
-import type { Row } from './cap/entity.ts';
-import type { ServerWrite } from './d365-server.ts';
+
+type Row = Record<string, Fields[string]>;
+
+/** An enqueue the person was told succeeded. */
+export interface Acknowledged {
+  id: number;
+  company: string;
+  orderNumber: string;
+  fields: Fields;
+  coalesced: boolean;
+}
+
+/** One write a server applied, from its own log (the simulator's, or a real server's trigger). */
+export interface HistoryWrite {
+  seq: number;
+  /** the agent, or someone else */
+  by: 'client' | 'writer';
+  company: string;
+  orderNumber: string;
+  etagAfter: string;
+  /** the fields written, with their new values */
+  fields: Row;
+  /** those fields just before */
+  before: Row;
+  /** the order's fields as they stood after the write */
+  after: Row;
+}
 
 /**
- * The history checker of the reliability issue, against the real server: every acknowledged
- * enqueue on one side, every write the server applied (its trigger-kept log) on the other, and
- * the outbox in between. Returns the broken invariants in words; an empty list is a pass.
+ * The history checker of the reliability issue (in the spirit of Jepsen): every acknowledged
+ * enqueue on one side, every write the server applied on the other, and the outbox in between.
+ * Returns the broken invariants in words; an empty list is a pass.
  */
 export interface HistoryInput {
   outbox: Outbox;
   acknowledged: readonly Acknowledged[];
-  writes: readonly ServerWrite[];
+  writes: readonly HistoryWrite[];
   /** final rows, keyed company/orderNumber */
   rows: Map<string, Row>;
   /** fields the background writers touch; a conflict anywhere else is a false one */
@@ -76,7 +100,10 @@ export function checkHistory(h: HistoryInput): HistoryReport {
         continue;
       }
       claimed.add(w.seq);
-      if (!holds(sent, u.fields)) violations.push(`update ${id} (${u.orderNumber}) records fields ${JSON.stringify(u.fields)} but sent ${JSON.stringify(sent)}`);
+      // what is recorded as sent is ours, and right after that write D365 held every field of the
+      // update (a field not sent was already there: an earlier attempt of ours whose answer was lost)
+      if (!holds(u.fields, sent)) violations.push(`update ${id} (${u.orderNumber}) records fields ${JSON.stringify(u.fields)} but sent ${JSON.stringify(sent)}`);
+      else if (!holds(w.after, u.fields)) violations.push(`update ${id} (${u.orderNumber}) is done with fields ${JSON.stringify(u.fields)}, but right after its write D365 held ${JSON.stringify(pick(w.after, u.fields))}`);
       // nothing overwritten: a field we wrote held what the person saw, ours, or an earlier
       // write of the agent's own (a value it sent before) right before
       const base = u.base ?? {};
@@ -131,6 +158,10 @@ export function checkHistory(h: HistoryInput): HistoryReport {
     if (!sameValue(now, value)) violations.push(`${order} holds ${field}=${JSON.stringify(now)}, not the last acknowledged ${JSON.stringify(value)} (update ${id} is done)`);
   }
   return { violations, states, conflicts };
+}
+
+function pick(row: Row, fields: Fields): Row {
+  return Object.fromEntries(Object.keys(fields).map((f) => [f, row[f] ?? null]));
 }
 
 function holds(row: Row | Fields, fields: Fields): boolean {
