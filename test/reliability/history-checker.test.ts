@@ -80,6 +80,8 @@ describe('history checker: concurrent desk, random SIGKILLs, lost answers, other
       if (r.behind !== undefined) behind++;
     };
     for (let i = 0; i < 40; i++) await queue();
+    // D365 applies some PATCHes and the answer never arrives (more come at random)
+    for (let i = 0; i < 3; i++) sim.script({ method: 'POST', pathIncludes: '$batch', kind: 'reset' }, { method: 'PATCH', kind: 'reset' });
     // The desk keeps working while drains run and die.
     const desking = (async () => {
       while (queueing) {
@@ -97,8 +99,8 @@ describe('history checker: concurrent desk, random SIGKILLs, lost answers, other
       while (kills < KILLS) {
         if (Date.now() > deadline || runs > 200) throw new Error(`only ${kills} kills after ${runs} runs`);
         runs++;
-        const x = rnd();
-        const mode: Mode = x < 0.4 ? 'random' : PHASES[Math.floor((x - 0.4) / 0.15)]!;
+        // every other run is killed in a named phase, the phases in turn, so each is hit
+        const mode: Mode = runs % 2 ? 'random' : PHASES[(runs / 2) % PHASES.length]!;
         const skip = Math.floor(rnd() * 3);
         const delay = mode === 'random' ? 100 + Math.floor(rnd() * 600) : Math.floor(rnd() * 6);
         const run = await runChild(sim.url, dataDir, mode, skip, delay, { TORTURE_BATCH: rnd() < 0.5 ? '1' : '8' });
@@ -140,6 +142,16 @@ describe('history checker: concurrent desk, random SIGKILLs, lost answers, other
       };
       console.log('history checker:', JSON.stringify(figures));
       writeFigures('history-checker', figures);
+      if (process.env.HISTORY_DEBUG) {
+        for (const v of report.violations) {
+          const id = Number(/update (\d+)/.exec(v)?.[1]);
+          const u = outbox.get(id);
+          if (!u) continue;
+          console.log(v, '\n', JSON.stringify(outbox.history(id), null, 1));
+          console.log(JSON.stringify(sim.writeLog.filter((w) => w.orderNumber === u.orderNumber && w.entity === 'fo').map((w) => [w.seq, w.by, w.fields, w.etagAfter])));
+          console.log(JSON.stringify(sim.requestLog.filter((e) => e.path.includes(u.orderNumber) || e.path.includes('$batch')).slice(-80).map((e) => [e.at, e.method, e.path.slice(0, 90), e.status, e.fault])));
+        }
+      }
       expect(report.violations).toEqual([]);
       expect(report.conflicts).toEqual([]);
       expect(outbox.counts()).toMatchObject({ pending: 0, sending: 0, held: 0, failed: 0 });

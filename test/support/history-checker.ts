@@ -84,7 +84,7 @@ export function checkHistory(h: HistoryInput): HistoryReport {
       if (detail.alreadyApplied) {
         // D365 held the values when looked at: an earlier write of ours whose answer was lost
         // (it accounts for that write), or someone else's, or the seed
-        const ours = clientWrites.filter((c) => !claimed.has(c.seq) && c.company === u.company && c.orderNumber === u.orderNumber && holds(c.after, u.fields)).at(-1);
+        const ours = clientWrites.filter((c) => !claimed.has(c.seq) && c.company === u.company && c.orderNumber === u.orderNumber && holds(c.fields, u.fields)).at(-1);
         if (ours) claimed.add(ours.seq);
         const row = h.rows.get(key(u.company, u.orderNumber));
         const held = ours || h.writes.some((w) => w.orderNumber === u.orderNumber && w.company === u.company && holds(w.after, u.fields)) || (row && holds(row, u.fields));
@@ -93,7 +93,7 @@ export function checkHistory(h: HistoryInput): HistoryReport {
       }
       // the write that carried this update: same order, our values, ETag as recorded
       const w = clientWrites.find(
-        (c) => !claimed.has(c.seq) && c.company === u.company && c.orderNumber === u.orderNumber && holds(c.after, sent) && (detail.etagAfter ? c.etagAfter === detail.etagAfter : true),
+        (c) => !claimed.has(c.seq) && c.company === u.company && c.orderNumber === u.orderNumber && holds(c.fields, sent) && (detail.etagAfter ? c.etagAfter === detail.etagAfter : true),
       );
       if (!w) {
         violations.push(`update ${id} (${u.orderNumber}) is done with sent ${JSON.stringify(sent)}, but no write in the server's log carries it`);
