@@ -5,7 +5,10 @@ import { useLoad } from '../app/use-load.ts';
 import { EmptyState } from '../common/EmptyState.tsx';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { Loading } from '../common/Loading.tsx';
+import { ScreenHeading } from '../common/ScreenHeading.tsx';
 import { errorMessage } from '../format.ts';
+import { useFormat } from '../i18n/use-format.ts';
+import { useT } from '../i18n/use-t.ts';
 import { ConflictTable } from './ConflictTable.tsx';
 import { downloadFile } from './download.ts';
 import { MetricsPanel } from './MetricsPanel.tsx';
@@ -21,6 +24,8 @@ function dayAfter(date: string): string {
 
 export function ConflictLogScreen() {
   const api = useApi();
+  const t = useT();
+  const fmt = useFormat();
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
   const [order, setOrder] = useState('');
@@ -51,37 +56,45 @@ export function ConflictLogScreen() {
   };
 
   return (
-    <section className="screen screen-log" aria-label="Conflict log">
+    <section className="screen screen-log" aria-labelledby="log-title">
+      <div className="toolbar">
+        <ScreenHeading id="log-title">{t('nav.log')}</ScreenHeading>
+      </div>
       {metrics.data ? <MetricsPanel metrics={metrics.data} /> : metrics.error ? <ErrorNote message={metrics.error.message} onRetry={metrics.reload} /> : null}
-      <div className="toolbar filters">
+      <div className="toolbar filters no-print">
         <label>
-          From
+          {t('log.from')}
           <input type="date" value={since} onChange={(e) => setSince(e.target.value)} />
         </label>
         <label>
-          To
+          {t('log.to')}
           <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
         </label>
         <label>
-          Order
-          <input type="search" placeholder="SO-000042" value={order} onChange={(e) => setOrder(e.target.value)} />
+          {t('log.order')}
+          <input type="search" placeholder="SO-000042" value={order} onChange={(e) => setOrder(e.target.value)} data-shortcut="search" aria-keyshortcuts="/" />
         </label>
         <span className="spacer" />
         <button type="button" className="btn" disabled={exporting !== null} onClick={() => exportAs('csv')}>
-          {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
+          {exporting === 'csv' ? t('log.exporting') : t('log.exportCsv')}
         </button>
         <button type="button" className="btn" disabled={exporting !== null} onClick={() => exportAs('json')}>
-          {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
+          {exporting === 'json' ? t('log.exporting') : t('log.exportJson')}
         </button>
       </div>
+      {since || until || order.trim() ? (
+        <p className="print-only filters-summary">
+          {t('log.printedFilters', { from: since ? fmt.dateTime(`${since}T00:00:00`) : '—', to: until ? fmt.dateTime(`${until}T23:59:59`) : '—', order: order.trim() || '—' })}
+        </p>
+      ) : null}
       {exportError ? <ErrorNote message={exportError} /> : null}
       {log.error ? <ErrorNote message={log.error.message} onRetry={log.reload} /> : null}
-      {log.loading && !log.data ? <Loading what="the conflict log" /> : null}
-      {log.data && log.data.length === 0 ? <EmptyState title="No conflicts recorded">{order || since || until ? 'Nothing matches these filters.' : null}</EmptyState> : null}
+      {log.loading && !log.data ? <Loading text={t('log.loading')} /> : null}
+      {log.data && log.data.length === 0 ? <EmptyState title={t('log.none')}>{order || since || until ? t('log.noneFiltered') : null}</EmptyState> : null}
       {log.data && log.data.length > 0 ? (
         <div className="scroll">
           <ConflictTable records={log.data} />
-          {log.data.length >= SHOWN ? <p className="muted small">Showing the latest {SHOWN}; export for all of them.</p> : null}
+          {log.data.length >= SHOWN ? <p className="muted small more-note">{t('log.showingLatest', { n: SHOWN })}</p> : null}
         </div>
       ) : null}
     </section>

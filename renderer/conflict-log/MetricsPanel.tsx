@@ -1,29 +1,33 @@
 import type { MetricsSnapshot } from '../../core/metrics.ts';
+import { useFormat } from '../i18n/use-format.ts';
+import { useT } from '../i18n/use-t.ts';
 import { HourChart } from './HourChart.tsx';
 
 export function MetricsPanel({ metrics }: { metrics: MetricsSnapshot }) {
-  const t = metrics.totals;
+  const t = useT();
+  const fmt = useFormat();
+  const totals = metrics.totals;
   return (
     <div className="panel metrics">
       <div className="tiles">
         <div className="tile">
-          <span className="tile-value">{metrics.retriesPerSuccess.toFixed(2)}</span>
-          <span className="tile-label">retries per success</span>
+          <span className="tile-value">{fmt.number(Math.round(metrics.retriesPerSuccess * 100) / 100)}</span>
+          <span className="tile-label">{t('metrics.retriesPerSuccess')}</span>
         </div>
         <div className="tile">
-          <span className="tile-value">{(metrics.concurrencyRate * 100).toFixed(1)}%</span>
-          <span className="tile-label">requests hit a concurrency error</span>
+          <span className="tile-value">{fmt.percent(metrics.concurrencyRate)}</span>
+          <span className="tile-label">{t('metrics.concurrencyRate')}</span>
         </div>
         <div className="tile">
-          <span className="tile-value">{t.conflicts.toLocaleString()}</span>
-          <span className="tile-label">needed a person</span>
+          <span className="tile-value">{fmt.number(totals.conflicts)}</span>
+          <span className="tile-label">{t('metrics.neededPerson')}</span>
         </div>
         <div className="tile">
-          <span className="tile-value">{t.successes.toLocaleString()}</span>
-          <span className="tile-label">sent</span>
+          <span className="tile-value">{fmt.number(totals.successes)}</span>
+          <span className="tile-label">{t('metrics.sent')}</span>
         </div>
       </div>
-      <h3>Concurrency errors by hour of day</h3>
+      <h2 className="section-title">{t('metrics.chartTitle')}</h2>
       <HourChart byHour={metrics.byHour} />
     </div>
   );

@@ -1,6 +1,11 @@
-import type { HistoryEvent } from '../../core/outbox/types.ts';
-import { formatWhen } from '../format.ts';
+import { HISTORY_KINDS, type HistoryEvent, type HistoryKind } from '../../core/outbox/types.ts';
+import { useFormat } from '../i18n/use-format.ts';
+import type { MessageId } from '../i18n/messages-en.ts';
+import { useT } from '../i18n/use-t.ts';
 
+export const HISTORY_LABELS = Object.fromEntries(HISTORY_KINDS.map((k) => [k, `history.${k}`])) as Record<HistoryKind, MessageId & `history.${HistoryKind}`>;
+
+/** The agent's technical detail (status codes, ETags), as it recorded it. */
 function detailText(detail: Record<string, unknown> | null): string {
   if (!detail) return '';
   return Object.entries(detail)
@@ -9,18 +14,18 @@ function detailText(detail: Record<string, unknown> | null): string {
 }
 
 export function HistoryList({ history }: { history: HistoryEvent[] }) {
-  if (history.length === 0) return <p className="muted">No history yet.</p>;
+  const t = useT();
+  const fmt = useFormat();
+  if (history.length === 0) return <p className="muted">{t('history.none')}</p>;
   return (
     <ol className="history">
       {history.map((h) => {
         const text = detailText(h.detail);
         return (
           <li key={h.id} className={`history-${h.kind}`}>
-            <span className="history-time">{formatWhen(h.at)}</span>
-            <span className="history-kind">{h.kind}</span>
-            <span className="history-detail" title={text}>
-              {text}
-            </span>
+            <span className="history-time">{fmt.when(h.at)}</span>
+            <span className="history-kind">{t(HISTORY_LABELS[h.kind])}</span>
+            <span className="history-detail">{text}</span>
           </li>
         );
       })}
