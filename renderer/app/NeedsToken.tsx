@@ -1,3 +1,4 @@
+import { AgentText } from '../common/AgentText.tsx';
 import { useT } from '../i18n/use-t.ts';
 
 /** Shown when the server refuses us: the page was opened without the access token. */
@@ -8,7 +9,9 @@ export function NeedsToken({ message }: { message: string }) {
       <h1>{t('app.name')}</h1>
       <p>{t('token.needed')}</p>
       <pre>outbox serve{'\n'}  → http://127.0.0.1:PORT/?token=…</pre>
-      <p className="muted">{message}</p>
+      <p className="muted">
+        <AgentText>{message}</AgentText>
+      </p>
     </main>
   );
 }

@@ -38,7 +38,7 @@ export function useFormat(): Format {
       const d = toDate(at);
       return Number.isNaN(d.getTime()) ? String(at) : f(d);
     };
-    const time = (at: number | string | Date) => safe(at, (d) => intl.formatTime(d, { hour: '2-digit', minute: '2-digit', second: '2-digit' }));
+    const time = (at: number | string | Date) => safe(at, (d) => intl.formatTime(d, { timeStyle: 'medium' }));
     const dateTime = (at: number | string | Date) => safe(at, (d) => intl.formatDate(d, { dateStyle: 'medium', timeStyle: 'medium' }));
     const value = (v: FieldValue | undefined) => (v === undefined ? '—' : v === null ? t('value.empty') : v === '' ? t('value.blank') : String(v));
     return {

@@ -1,4 +1,5 @@
 import type { ImportPreview } from '../../core/api.ts';
+import { AgentText } from '../common/AgentText.tsx';
 import { FieldValueText } from '../common/FieldValueText.tsx';
 import { useT } from '../i18n/use-t.ts';
 
@@ -24,7 +25,9 @@ export function ImportPreviewTable({ preview }: { preview: ImportPreview }) {
               {preview.problems.map((p, i) => (
                 <tr key={`${p.line}-${i}`}>
                   <td className="num">{p.line}</td>
-                  <td>{p.message}</td>
+                  <td>
+                    <AgentText>{p.message}</AgentText>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,4 +1,5 @@
 import { HISTORY_KINDS, type HistoryEvent, type HistoryKind } from '../../core/outbox/types.ts';
+import { AgentText } from '../common/AgentText.tsx';
 import { useFormat } from '../i18n/use-format.ts';
 import type { MessageId } from '../i18n/messages-en.ts';
 import { useT } from '../i18n/use-t.ts';
@@ -25,7 +26,7 @@ export function HistoryList({ history }: { history: HistoryEvent[] }) {
           <li key={h.id} className={`history-${h.kind}`}>
             <span className="history-time">{fmt.when(h.at)}</span>
             <span className="history-kind">{t(HISTORY_LABELS[h.kind])}</span>
-            <span className="history-detail">{text}</span>
+            <AgentText className="history-detail">{text}</AgentText>
           </li>
         );
       })}

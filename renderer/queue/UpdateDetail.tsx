@@ -3,6 +3,7 @@ import type { Update, UpdateSource } from '../../core/outbox/types.ts';
 import { useApi } from '../app/api-context.tsx';
 import { useRefreshOn } from '../app/use-agent-events.ts';
 import { useLoad } from '../app/use-load.ts';
+import { AgentText } from '../common/AgentText.tsx';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { FieldValueText } from '../common/FieldValueText.tsx';
 import { Loading } from '../common/Loading.tsx';
@@ -83,7 +84,7 @@ export function UpdateDetail({ id, onClose, onChanged }: { id: number; onClose()
           </p>
           {u.lastError ? (
             <div className="note note-warning note-wrap">
-              <strong>{u.lastError.code}</strong> {u.lastError.message}
+              <strong>{u.lastError.code}</strong> <AgentText>{u.lastError.message}</AgentText>
             </div>
           ) : null}
           <table className="table compact">

@@ -11,11 +11,11 @@ import { draftFrom, isBlank, sameConnection, toConnection, type ConnectionDraft 
 /** Each language named in itself, so a person who cannot read the current one still finds theirs. */
 const LANGUAGE_NAMES: Record<Exclude<LanguagePreference, 'auto'>, string> = { en: 'English', de: 'Deutsch' };
 
-/** Where the agent keeps the secret, from SettingsView.secretStore. */
+/** Where the agent keeps the secret (SettingsView.secretStore), said as a whole sentence per place. */
 function secretStoreText(store: string): MessageId | null {
-  if (store === 'keychain') return 'settings.store.keychain';
-  if (store === 'memory') return 'settings.store.memory';
-  if (store.startsWith('environment')) return 'settings.store.environment';
+  if (store === 'keychain') return 'settings.secretIn.keychain';
+  if (store === 'memory') return 'settings.secretIn.memory';
+  if (store.startsWith('environment')) return 'settings.secretIn.environment';
   return null;
 }
 
@@ -32,6 +32,9 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
   const [busy, setBusy] = useState<'save' | 'test' | 'remove' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const storeText = secretStoreText(view.secretStore);
+  const secretHint = storeText ? t(storeText) : t('settings.secretHint', { store: view.secretStore });
 
   const set = (patch: Partial<ConnectionDraft>) => setDraft((d) => ({ ...d, ...patch }));
 
@@ -134,7 +137,7 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
             value={secret}
             onChange={(e) => setSecret(e.target.value)}
           />
-          <span className="hint muted">{t('settings.secretHint', { store: secretStoreText(view.secretStore) ? t(secretStoreText(view.secretStore)!) : view.secretStore })}</span>
+          <span className="hint muted">{secretHint}</span>
         </label>
       </div>
       <h2 className="section-title">{t('settings.preferences')}</h2>
