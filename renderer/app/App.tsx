@@ -11,10 +11,10 @@ import { SettingsScreen } from '../settings/SettingsScreen.tsx';
 import { StatusBar } from '../status/StatusBar.tsx';
 import { AgentStatusProvider, useAgentStatus } from './agent-status.tsx';
 import { ApiProvider } from './api-context.tsx';
-import { focusScreenHeading } from './focus.ts';
+import { focusScreenHeading, useFocusKeeper } from './focus.ts';
 import { NavBar } from './NavBar.tsx';
 import { NeedsToken } from './NeedsToken.tsx';
-import { hrefFor, useRoute, type Route } from './routes.ts';
+import { useRoute, type Route } from './routes.ts';
 import { ShortcutsProvider } from './shortcuts.tsx';
 import { ToastProvider } from './toasts.tsx';
 
@@ -59,15 +59,7 @@ function Shell() {
   const route = useRoute();
   const { status, error } = useAgentStatus();
 
-  // A screen change (a link in a toast, a shortcut, the tray) unmounts what had focus; the
-  // person should land on the new screen's heading, not on <body>.
-  const here = hrefFor(route);
-  useEffect(() => {
-    const id = requestAnimationFrame(() => {
-      if (document.activeElement === document.body || document.activeElement === null) focusScreenHeading();
-    });
-    return () => cancelAnimationFrame(id);
-  }, [here]);
+  useFocusKeeper();
 
   if (error?.code === 'UNAUTHORIZED') return <NeedsToken message={error.message} />;
   return (

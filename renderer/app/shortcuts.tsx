@@ -76,8 +76,10 @@ export function ShortcutsProvider({ children }: { children: ReactNode }) {
         if (screen) {
           e.preventDefault();
           navigate(routeTo(screen));
-          // The new screen's heading, or the element the screen focuses itself (the order number).
-          focusSoon(() => (document.activeElement === document.body ? document.querySelector<HTMLElement>('main h1') : null));
+          // Into the new screen: where it puts focus itself (the order number), else its heading.
+          requestAnimationFrame(() => {
+            if (!document.querySelector('main')?.contains(document.activeElement)) focusScreenHeading();
+          });
           return;
         }
       }
@@ -124,10 +126,12 @@ export function ShortcutsProvider({ children }: { children: ReactNode }) {
 function ShortcutsDialog({ enabled, onToggle, onClose }: { enabled: boolean; onToggle(on: boolean): void; onClose(): void }) {
   const t = useT();
   const ref = useRef<HTMLDialogElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const dialog = ref.current;
     // showModal keeps Tab inside the dialog and makes the rest of the page inert.
     if (dialog && !dialog.open) dialog.showModal();
+    closeButton.current?.focus();
   }, []);
   return (
     <dialog
@@ -137,6 +141,12 @@ function ShortcutsDialog({ enabled, onToggle, onClose }: { enabled: boolean; onT
       onCancel={(e) => {
         e.preventDefault();
         onClose();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          onClose();
+        }
       }}
     >
       <h2 id="shortcuts-title">{t('shortcuts.title')}</h2>
@@ -168,7 +178,7 @@ function ShortcutsDialog({ enabled, onToggle, onClose }: { enabled: boolean; onT
         {t('shortcuts.singleKey')}
       </label>
       <div className="actions">
-        <button type="button" className="btn btn-primary" onClick={onClose} autoFocus>
+        <button ref={closeButton} type="button" className="btn btn-primary" onClick={onClose}>
           {t('common.close')}
         </button>
       </div>

@@ -1,6 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useT } from '../i18n/use-t.ts';
-import { focusScreenHeading } from './focus.ts';
 
 export type Tone = 'info' | 'success' | 'warning' | 'danger';
 
@@ -71,11 +70,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
               type="button"
               className="toast-close"
               aria-label={t('common.dismiss')}
-              onClick={() => {
-                dismiss(toast.id);
-                // The button goes away with its toast; focus must not fall to <body>.
-                focusScreenHeading();
-              }}
+              onClick={() => dismiss(toast.id)}
             >
               ×
             </button>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Fields } from '../../core/outbox/types.ts';
 import { useApi } from '../app/api-context.tsx';
+import { focusIfLost } from '../app/focus.ts';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { FieldValueText } from '../common/FieldValueText.tsx';
 import { errorMessage } from '../format.ts';
@@ -56,6 +57,7 @@ export function ConflictView({ group, onResolved, focusOnOpen = false }: { group
       onResolved(t(DONE_TEXT[action], { order: `${group.company} / ${group.orderNumber}` }));
     } catch (e) {
       setError(errorMessage(e));
+      focusIfLost(() => heading.current);
     } finally {
       setBusy(false);
     }

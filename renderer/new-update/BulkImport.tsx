@@ -1,6 +1,7 @@
 import { useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import type { ImportPreview } from '../../core/api.ts';
 import { useApi } from '../app/api-context.tsx';
+import { focusIfLost } from '../app/focus.ts';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { errorMessage } from '../format.ts';
 import { useT } from '../i18n/use-t.ts';
@@ -15,6 +16,7 @@ export function BulkImport() {
   const t = useT();
   const picker = useRef<HTMLInputElement>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const result = useRef<HTMLDivElement>(null);
   const [text, setText] = useState('');
   const [source, setSource] = useState<string | null>(null);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
@@ -37,6 +39,7 @@ export function BulkImport() {
       setError(errorMessage(e));
     } finally {
       setBusy(null);
+      focusIfLost(() => result.current);
     }
   };
 
@@ -54,6 +57,7 @@ export function BulkImport() {
       setError(errorMessage(e));
     } finally {
       setBusy(null);
+      focusIfLost(() => result.current);
     }
   };
 
@@ -129,13 +133,16 @@ export function BulkImport() {
           {busy === 'import' ? t('form.queueing') : preview && preview.rows > 0 ? t('bulk.queue', { rows: preview.rows }) : t('bulk.queueNone')}
         </button>
       </div>
-      {error ? <ErrorNote message={error} /> : null}
-      {done ? (
-        <div className="note note-success" role="status">
-          {done} <a href="#/queue">{t('common.seeQueue')}</a>
-        </div>
-      ) : null}
-      {preview && checked === text ? <ImportPreviewTable preview={preview} /> : null}
+      {/* What checking or queueing found; focus comes here when the button that started it is busy. */}
+      <div ref={result} tabIndex={-1} className="result">
+        {error ? <ErrorNote message={error} /> : null}
+        {done ? (
+          <div className="note note-success" role="status">
+            {done} <a href="#/queue">{t('common.seeQueue')}</a>
+          </div>
+        ) : null}
+        {preview && checked === text ? <ImportPreviewTable preview={preview} /> : null}
+      </div>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Fields } from '../../core/outbox/types.ts';
 import { useApi } from '../app/api-context.tsx';
+import { focusIfLost } from '../app/focus.ts';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { errorMessage } from '../format.ts';
 import { useT } from '../i18n/use-t.ts';
@@ -97,6 +98,7 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
       setError(errorMessage(err));
     } finally {
       setSubmitting(false);
+      focusIfLost(() => orderRef.current);
     }
   };
 

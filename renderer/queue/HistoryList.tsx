@@ -14,12 +14,13 @@ function detailText(detail: Record<string, unknown> | null): string {
     .join(' · ');
 }
 
-export function HistoryList({ history }: { history: HistoryEvent[] }) {
+/** A long history scrolls inside the panel; it takes focus so the keyboard can scroll it too. */
+export function HistoryList({ history, labelledBy }: { history: HistoryEvent[]; labelledBy: string }) {
   const t = useT();
   const fmt = useFormat();
   if (history.length === 0) return <p className="muted">{t('history.none')}</p>;
   return (
-    <ol className="history">
+    <ol className="history" tabIndex={0} aria-labelledby={labelledBy}>
       {history.map((h) => {
         const text = detailText(h.detail);
         return (

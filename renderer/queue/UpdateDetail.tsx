@@ -120,8 +120,8 @@ export function UpdateDetail({ id, onClose, onChanged }: { id: number; onClose()
             ) : null}
           </div>
           {actionError ? <ErrorNote message={actionError} /> : null}
-          <h3>{t('detail.history')}</h3>
-          <HistoryList history={detail.data.history} />
+          <h3 id={`update-${id}-history`}>{t('detail.history')}</h3>
+          <HistoryList history={detail.data.history} labelledBy={`update-${id}-history`} />
         </>
       ) : null}
     </aside>
