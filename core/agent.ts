@@ -1,82 +1,93 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
-import {
-  createApiClient,
-  isApiMethod,
-  parseArgs,
-  type AgentApi,
-  type AgentHandlers,
-  type AgentMode,
-  type AgentStatus,
-  type ApiArgs,
-  type ApiOutputs,
-  type ApiResult,
-  type ImportPreview,
-  type OrderLookup,
-  type SettingsView,
-} from './api.ts';
-import { exportConflicts, iterateConflicts } from './conflicts/conflict-log.ts';
+import { createApiClient, isApiMethod, parseArgs, type AgentApi, type AgentHandlers, type AgentStatus, type ApiArgs, type ApiOutputs, type ApiResult, type OrderLookup, type SettingsView } from './api.ts';
+import { exportConflicts, iterateConflicts, parseDateFilter } from './conflicts/conflict-log.ts';
+import { CONNECT_HINT, D365Link } from './connection.ts';
 import { planImport } from './csv/import.ts';
-import { createDispatcher, D365Client } from './d365/client.ts';
+import { createDispatcher } from './d365/client.ts';
 import { isD365Error } from './d365/errors.ts';
-import { FieldCatalog } from './d365/metadata.ts';
-import { profileNamed } from './d365/profile.ts';
-import { EntraTokenSource } from './d365/token.ts';
-import { Drainer, type DrainerOptions } from './engine/drainer.ts';
+import { Drainer, type DrainerOptions, type DrainSummary } from './engine/drainer.ts';
 import { DEFAULT_RETRY } from './engine/etag-retry.ts';
 import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
-import { Outbox, checkUpdateInput } from './outbox/outbox.ts';
-import type { UpdateInput } from './outbox/types.ts';
-import { secretAccount, type SecretStore } from './secrets.ts';
-import { Settings, type Connection } from './settings.ts';
-import { Simulator } from './simulator/simulator.ts';
+import { Outbox } from './outbox/outbox.ts';
+import { checkUpdate } from './outbox/update-input.ts';
+import { databaseFile } from './paths.ts';
+import type { SecretStore } from './secrets.ts';
+import { Settings } from './settings.ts';
+import type { Simulator } from './simulator/simulator.ts';
 import type { SimulatorOptions } from './simulator/types.ts';
 
-export const DATABASE_FILE = 'outbox.sqlite';
-
 export interface AgentOptions {
+  /** the folder of this agent's outbox */
   dataDir: string;
   secrets: SecretStore;
   /** OUTBOX_CLIENT_SECRET for headless sites without a keychain (memory only) */
   envSecret?: string;
   /** who queues updates from this agent (user@host) */
   queuedBy: string;
-  /** options for the embedded simulator, used when no D365 environment is configured */
-  simulator?: SimulatorOptions;
+  /**
+   * Demo mode: the embedded D365 simulator (with these options) is the only place updates go.
+   * The folder must be a demo folder (see demoFolder) or new; a real queue is refused.
+   */
+  demo?: SimulatorOptions | true;
+  /** the company used when an update names none (else the saved preference) */
+  defaultCompany?: string;
+  /** false: no link to D365 is built (queue commands of the CLI): nothing is read from the keychain */
+  connect?: boolean;
   drainer?: DrainerOptions;
   now?: () => number;
+  /** an outbox already open on this folder's database (tests hand one in to reach its file) */
+  outbox?: Outbox;
+}
+
+/** What hosts (desktop app, headless server, CLI) need beyond the AgentApi contract. */
+export interface AgentHost {
+  invoke(method: unknown, args: unknown): Promise<ApiResult<unknown>>;
+  subscribe(listener: Listener): () => void;
+  /** the contract in-process, validated exactly as over IPC or HTTP */
+  api(): AgentApi;
+  /** starts sending in the background */
+  start(): void;
+  /** sends in the foreground until nothing is due or a person must act (CLI drain --until-idle) */
+  drainUntilIdle(): Promise<DrainSummary>;
+  /** the embedded simulator, in demo mode only */
+  readonly simulator: Simulator | null;
+  close(): Promise<void>;
+}
+
+/** Where a data folder's demo lives: its own outbox, never the real one. */
+export function demoFolder(dataDir: string): string {
+  return path.join(dataDir, 'demo');
 }
 
 /**
- * One agent per data folder: the outbox, the drainer, the conflict log and metrics, behind
- * the AgentApi contract. With no D365 environment configured it talks to the embedded
- * simulator (demo and training mode).
+ * One agent per data folder: the outbox, the drainer, the conflict log and metrics behind the
+ * AgentApi contract. Updates go only to the stored D365 connection, or in demo mode only to
+ * the embedded simulator; with neither nothing is sent and every status says so.
  */
-export class Agent implements AgentHandlers {
-  readonly outbox: Outbox;
-  readonly events: EventBus;
-  readonly metricsStore: Metrics;
-  readonly settings: Settings;
-  readonly drainer: Drainer;
+export class Agent implements AgentHandlers, AgentHost {
+  private readonly outbox: Outbox;
+  private readonly events: EventBus;
+  private readonly metricsStore: Metrics;
+  private readonly settings: Settings;
+  private readonly drainer: Drainer;
+  private readonly link: D365Link;
   private readonly opts: AgentOptions;
   private readonly dispatcher: Dispatcher;
-  private simulator: Simulator | null = null;
-  private client: D365Client | null = null;
-  /** field names from $metadata, per connection */
-  private catalog: FieldCatalog | null = null;
-  private mode: AgentMode = 'simulator';
-  private target = '';
+  readonly simulator: Simulator | null;
 
-  private constructor(outbox: Outbox, opts: AgentOptions) {
+  private constructor(outbox: Outbox, opts: AgentOptions, simulator: Simulator | null) {
     this.opts = opts;
     this.outbox = outbox;
+    this.simulator = simulator;
     this.events = new EventBus(opts.now);
     this.metricsStore = new Metrics(outbox.db, opts.now);
     this.settings = new Settings(outbox.db);
     this.dispatcher = createDispatcher();
+    this.link = new D365Link({ settings: this.settings, secrets: opts.secrets, envSecret: opts.envSecret, dispatcher: this.dispatcher, now: opts.now, simulator: simulator ?? undefined });
     this.drainer = new Drainer(outbox, null, this.events, this.metricsStore, {
       ...opts.drainer,
       retry: { ...(opts.drainer?.retry ?? DEFAULT_RETRY), retryLimit: opts.drainer?.retry?.retryLimit ?? this.settings.preferences().retryLimit },
@@ -85,16 +96,31 @@ export class Agent implements AgentHandlers {
 
   static async open(opts: AgentOptions): Promise<Agent> {
     fs.mkdirSync(opts.dataDir, { recursive: true });
-    const outbox = Outbox.open(path.join(opts.dataDir, DATABASE_FILE), { now: opts.now });
-    const agent = new Agent(outbox, opts);
+    const outbox = opts.outbox ?? Outbox.open(databaseFile(opts.dataDir), { now: opts.now });
+    let simulator: Simulator | null = null;
+    try {
+      refuseWrongFolder(outbox, opts.demo !== undefined);
+      if (opts.demo !== undefined) {
+        // Loaded only for the demo: a real agent never has the simulator in memory.
+        const { Simulator } = await import('./simulator/simulator.ts');
+        simulator = await Simulator.start({ autoCreate: true, ...(opts.demo === true ? {} : opts.demo) });
+      }
+    } catch (e) {
+      outbox.close();
+      throw e;
+    }
+    const agent = new Agent(outbox, opts, simulator);
     void outbox.integrity.then((problems) => {
       if (problems.length === 0 || !outbox.db.open) return;
       const message = `The outbox database failed its integrity check (${problems.join('; ')}). Draining is paused: stop the agent, keep a copy of ${outbox.file} and contact support.`;
-      outbox.notices.push(message);
+      outbox.addNotice(message);
       agent.drainer.pause('user', message);
     });
     try {
-      await agent.connect();
+      if (opts.connect !== false) {
+        await agent.link.adoptLegacySecret();
+        await agent.reconnect();
+      }
     } catch (e) {
       await agent.close();
       throw e;
@@ -102,19 +128,17 @@ export class Agent implements AgentHandlers {
     return agent;
   }
 
-  /** The embedded simulator, when the agent runs in simulator mode. */
-  get sim(): Simulator | null {
-    return this.simulator;
-  }
-
   start(): void {
     this.drainer.start();
+  }
+
+  drainUntilIdle(): Promise<DrainSummary> {
+    return this.drainer.drainUntilIdle();
   }
 
   async close(): Promise<void> {
     await this.drainer.stop();
     await this.simulator?.stop();
-    this.simulator = null;
     await this.dispatcher.close();
     this.outbox.close();
   }
@@ -123,7 +147,6 @@ export class Agent implements AgentHandlers {
     return this.events.subscribe(listener);
   }
 
-  /** The contract in-process, validated exactly as over IPC or HTTP. */
   api(): AgentApi {
     return createApiClient({ call: (m, a) => this.invoke(m, a), subscribe: (l) => this.subscribe(l) });
   }
@@ -132,9 +155,8 @@ export class Agent implements AgentHandlers {
   async invoke(method: unknown, args: unknown): Promise<ApiResult<unknown>> {
     try {
       if (!isApiMethod(method)) throw badInput(`unknown method ${JSON.stringify(String(method)).slice(0, 80)}`);
-      const parsed = parseArgs(method, args);
-      const value = await (this[method] as (a: unknown) => Promise<unknown>)(parsed);
-      return { ok: true, value };
+      const handler = this[method] as (a: unknown) => Promise<unknown>;
+      return { ok: true, value: await handler.call(this, parseArgs(method, args)) };
     } catch (e) {
       return { ok: false, error: errorData(e) };
     }
@@ -142,85 +164,49 @@ export class Agent implements AgentHandlers {
 
   // ---- connection ---------------------------------------------------------------------------
 
-  /** (Re)builds the D365 client from the settings, or starts the simulator when none are set. */
-  private async connect(): Promise<void> {
-    const connection = this.settings.connection();
-    if (connection) {
-      await this.simulator?.stop();
-      this.simulator = null;
-      this.mode = 'd365';
-      this.target = connection.environmentUrl;
-      const secret = await this.secretFor(connection);
-      if (secret === null) {
-        this.client = null;
-        this.catalog = null;
-        this.drainer.setClient(null);
-        this.drainer.pause('credentials', 'No client secret is stored for this connection. Enter it in Settings (or run outbox connect).');
-        return;
-      }
-      this.client = this.buildClient(connection, async () => (await this.secretFor(connection)) ?? '');
-    } else {
-      this.mode = 'simulator';
-      this.simulator ??= await Simulator.start({ autoCreate: true, ...this.opts.simulator });
-      const sim = this.simulator;
-      this.target = sim.url;
-      const simConnection: Connection = {
-        profile: 'fo',
-        environmentUrl: sim.url,
-        tenant: this.opts.simulator?.tenant ?? 'sim-tenant',
-        clientId: this.opts.simulator?.clientId ?? 'outbox-agent',
-        authorityUrl: sim.authorityUrl,
-      };
-      const secret = this.opts.simulator?.clientSecret ?? 'sim-secret';
-      this.client = this.buildClient(simConnection, async () => secret);
-    }
-    this.catalog = this.client ? new FieldCatalog(this.client, { now: this.opts.now }) : null;
-    this.drainer.setClient(this.client);
+  /** Builds the link from the stored connection and tells the drainer; none means hold the queue. */
+  private async reconnect(): Promise<void> {
+    const state = await this.link.connect();
+    this.drainer.setClient(this.link.client, state.kind === 'not-connected' ? state.reason : undefined);
   }
 
   /** Refuses field names the entity doesn't have; offline, says they were not checked. */
   private async checkFieldNames(names: Iterable<string>): Promise<string | undefined> {
-    if (!this.catalog) return 'Not connected to D365: field names were not checked against its metadata.';
-    const r = await this.catalog.check(names);
+    const catalog = this.link.catalog;
+    if (!catalog) return 'Not connected to D365: field names were not checked against its metadata.';
+    const r = await catalog.check(names);
     return r.checked ? undefined : r.note;
   }
 
-  private buildClient(c: Connection, secret: () => Promise<string>): D365Client {
-    const profile = profileNamed(c.profile);
-    const tokens = new EntraTokenSource(
-      { authorityUrl: c.authorityUrl, tenant: c.tenant, clientId: c.clientId, scope: c.scope ?? profile.scope(c.environmentUrl) },
-      secret,
-      this.dispatcher,
-      this.opts.now,
-    );
-    return new D365Client({
-      serviceRoot: c.serviceRoot ?? `${c.environmentUrl.replace(/\/+$/, '')}${profile.servicePath}`,
-      profile,
-      tokens,
-      dispatcher: this.dispatcher,
-      now: this.opts.now,
-    });
-  }
-
-  private async secretFor(c: Connection): Promise<string | null> {
-    if (this.opts.envSecret) return this.opts.envSecret;
-    return this.opts.secrets.get(secretAccount(c));
-  }
-
   private company(given: string | undefined): string {
-    return given && given.trim() !== '' ? given : this.settings.preferences().defaultCompany;
+    if (given && given.trim() !== '') return given;
+    return this.opts.defaultCompany ?? this.settings.preferences().defaultCompany;
+  }
+
+  /** "Not connected to D365: 3 updates waiting. Run `outbox connect …` or open Settings." */
+  private notConnectedLine(): string | null {
+    if (this.opts.demo !== undefined) return null;
+    const stored = this.settings.stored();
+    const state = this.link.state;
+    if (state.kind !== 'not-connected' && stored.kind === 'valid') return null;
+    const c = this.outbox.counts();
+    const waiting = c.pending + c.sending;
+    const why = stored.kind === 'invalid' ? ` ${stored.problem}` : state.kind === 'not-connected' && stored.kind === 'valid' ? ` ${state.reason}` : ` ${CONNECT_HINT}`;
+    return `Not connected to D365: ${waiting} ${waiting === 1 ? 'update' : 'updates'} waiting.${why}`;
   }
 
   // ---- queries ------------------------------------------------------------------------------
 
   async status(): Promise<AgentStatus> {
+    const state = this.link.state;
     return {
       counts: this.outbox.counts(),
-      mode: this.mode,
-      target: this.target,
-      company: this.settings.preferences().defaultCompany,
+      mode: state.kind === 'demo' ? 'demo' : state.kind === 'connected' ? 'd365' : 'not-connected',
+      target: state.kind === 'not-connected' ? '' : state.target,
+      connection: this.notConnectedLine(),
+      company: this.company(undefined),
       drain: this.drainer.status(),
-      notices: this.outbox.notices,
+      notices: this.outbox.notices(),
     };
   }
 
@@ -250,14 +236,18 @@ export class Agent implements AgentHandlers {
     };
   }
 
-  async metrics(): Promise<ApiOutputs['metrics']> {
-    return this.metricsStore.snapshot();
+  async metrics(args: ApiArgs<'metrics'>): Promise<ApiOutputs['metrics']> {
+    return this.metricsStore.snapshot({
+      since: args.since === undefined ? undefined : parseDateFilter(args.since, 'since'),
+      until: args.until === undefined ? undefined : parseDateFilter(args.until, 'until'),
+    });
   }
 
   async lookupOrder(args: ApiArgs<'lookupOrder'>): Promise<OrderLookup> {
-    if (!this.client) return { online: false, message: 'Not connected to D365; the update will be queued without a base.' };
+    const client = this.link.client;
+    if (!client) return { online: false, message: 'Not connected to D365; the update will be queued without a base.' };
     try {
-      const snap = await this.client.getOrder({ company: this.company(args.company), orderNumber: args.orderNumber.trim() }, args.fields);
+      const snap = await client.getOrder({ company: this.company(args.company), orderNumber: args.orderNumber.trim() }, args.fields);
       return { online: true, values: snap.values, etag: snap.etag };
     } catch (e) {
       if (isD365Error(e) && e.code === 'NOT_FOUND') throw new OutboxError('NOT_FOUND', e.message);
@@ -269,25 +259,28 @@ export class Agent implements AgentHandlers {
   // ---- commands -----------------------------------------------------------------------------
 
   async enqueue(args: ApiArgs<'enqueue'>): Promise<ApiOutputs['enqueue']> {
-    const input: UpdateInput = {
+    const input = checkUpdate({
       company: this.company(args.company),
       orderNumber: args.orderNumber,
       fields: args.fields,
       base: args.base ?? null,
       source: args.source,
       queuedBy: this.opts.queuedBy,
-    };
+    });
     // Shape first, so a malformed input never costs a round trip to D365.
-    const note = await this.checkFieldNames(Object.keys(checkUpdateInput(input).fields));
+    const note = await this.checkFieldNames(Object.keys(input.fields));
     const result = this.outbox.enqueue(input);
-    const u = this.outbox.get(result.id)!;
-    this.events.emit({ type: 'queued', id: result.id, company: u.company, orderNumber: u.orderNumber, coalesced: result.coalesced });
+    this.events.emit({ type: 'queued', id: result.id, company: input.company, orderNumber: input.orderNumber, coalesced: result.coalesced });
     this.drainer.wake();
     return note === undefined ? result : { ...result, note };
   }
 
-  async previewImport(args: ApiArgs<'previewImport'>): Promise<ImportPreview> {
-    const plan = planImport(args.csv, { defaultCompany: this.settings.preferences().defaultCompany, queuedBy: this.opts.queuedBy });
+  private plan(csv: string) {
+    return planImport(csv, { defaultCompany: this.company(undefined), queuedBy: this.opts.queuedBy });
+  }
+
+  async previewImport(args: ApiArgs<'previewImport'>): Promise<ApiOutputs['previewImport']> {
+    const plan = this.plan(args.csv);
     return {
       rows: plan.rows.length,
       problems: plan.problems,
@@ -296,13 +289,13 @@ export class Agent implements AgentHandlers {
         company: r.input.company,
         orderNumber: r.input.orderNumber,
         fields: r.input.fields,
-        base: r.input.base ?? null,
+        base: r.input.base,
       })),
     };
   }
 
   async importCsv(args: ApiArgs<'importCsv'>): Promise<ApiOutputs['importCsv']> {
-    const plan = planImport(args.csv, { defaultCompany: this.settings.preferences().defaultCompany, queuedBy: this.opts.queuedBy });
+    const plan = this.plan(args.csv);
     if (plan.problems.length > 0) {
       const first = plan.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ');
       throw badInput(`${plan.problems.length} row(s) are wrong, nothing was imported: ${first}`);
@@ -337,11 +330,23 @@ export class Agent implements AgentHandlers {
     return u;
   }
 
+  async retry(args: ApiArgs<'retry'>): Promise<ApiOutputs['retry']> {
+    const u = this.outbox.retry(args.id, this.opts.queuedBy);
+    this.events.emit({ type: 'changed', id: u.id, action: 'requeued' });
+    this.drainer.wake();
+    return u;
+  }
+
   async resolveConflict(args: ApiArgs<'resolveConflict'>): Promise<ApiOutputs['resolveConflict']> {
     const u = this.outbox.resolve(args.id, args.resolution, this.opts.queuedBy);
     this.events.emit({ type: 'changed', id: u.id, action: 'resolved' });
     this.drainer.wake();
     return u;
+  }
+
+  async acknowledgeNotice(args: ApiArgs<'acknowledgeNotice'>): Promise<ApiOutputs['acknowledgeNotice']> {
+    this.outbox.acknowledgeNotice(args.id);
+    return this.outbox.notices();
   }
 
   async pauseDrain(): Promise<ApiOutputs['pauseDrain']> {
@@ -354,51 +359,80 @@ export class Agent implements AgentHandlers {
     return this.drainer.status();
   }
 
+  /** "Try now": skips the wait of a throttle or outage probe (and restarts a stopped loop). */
   async drainNow(): Promise<ApiOutputs['drainNow']> {
     const p = this.drainer.status().paused;
-    if (p && p.reason !== 'user' && p.reason !== 'credentials') this.drainer.resume();
+    if (p && p.reason !== 'user' && p.reason !== 'credentials' && p.reason !== 'not-connected') this.drainer.resume();
     this.drainer.wake();
     return this.drainer.status();
   }
 
   async getSettings(): Promise<SettingsView> {
     const connection = this.settings.connection();
+    const stored = this.settings.stored();
     return {
-      mode: this.mode,
+      mode: (await this.status()).mode,
       connection,
-      hasSecret: connection ? (await this.secretFor(connection)) !== null : false,
-      secretStore: this.opts.envSecret ? 'environment (OUTBOX_CLIENT_SECRET)' : this.opts.secrets.kind,
+      problem: stored.kind === 'invalid' ? stored.problem : null,
+      hasSecret: connection ? await this.link.hasSecret(connection) : false,
+      secretStore: this.link.secretStoreKind,
       preferences: this.settings.preferences(),
     };
   }
 
   async saveSettings(args: ApiArgs<'saveSettings'>): Promise<SettingsView> {
-    if (args.preferences) this.settings.setPreferences(args.preferences);
+    if (this.opts.demo !== undefined && (args.connection !== undefined || args.secret)) {
+      throw new OutboxError('INVALID_STATE', 'This is the demo: its connection is the embedded simulator. Leave the demo to set up D365.');
+    }
+    if (args.preferences) {
+      const prefs = this.settings.setPreferences(args.preferences);
+      this.drainer.setRetryLimit(prefs.retryLimit);
+    }
     if (args.connection !== undefined) {
-      const old = this.settings.connection();
-      const next = this.settings.setConnection(args.connection);
-      // A changed or removed connection takes its secret with it.
-      if (old && (!next || secretAccount(old) !== secretAccount(next))) await this.opts.secrets.delete(secretAccount(old));
-      if (next && args.secret) await this.opts.secrets.set(secretAccount(next), args.secret);
-      await this.connect();
+      await this.link.save(args.connection, args.secret);
+      await this.reconnect();
     } else if (args.secret) {
       const c = this.settings.connection();
       if (!c) throw badInput('a secret needs a connection: set the environment, tenant and client id first');
-      await this.opts.secrets.set(secretAccount(c), args.secret);
-      await this.connect();
+      await this.link.save(c, args.secret);
+      await this.reconnect();
     }
     return this.getSettings();
   }
 
   async testConnection(): Promise<ApiOutputs['testConnection']> {
-    if (!this.client) return { ok: false, message: 'No D365 client: store the client secret first.' };
+    const client = this.link.client;
+    const state = this.link.state;
+    if (!client || state.kind === 'not-connected') return { ok: false, message: state.kind === 'not-connected' ? state.reason : 'Not connected to D365.' };
     try {
-      const fields = await this.client.entityFields();
-      return { ok: true, message: `Connected to ${this.target}: ${this.client.profile.entitySet} has ${fields.length} fields.` };
+      const fields = await client.entityFields();
+      return { ok: true, message: `Connected to ${state.target}: ${client.profile.entitySet} has ${fields.length} fields.` };
     } catch (e) {
       return { ok: false, message: e instanceof Error ? e.message : String(e) };
     }
   }
+
+  /** Demo switching belongs to a host that can hold two agents (see DemoSwitch). */
+  async startDemo(): Promise<ApiOutputs['startDemo']> {
+    throw new OutboxError('INVALID_STATE', 'The demo can be started from the desktop app or `outbox serve`; here, run `outbox demo`.');
+  }
+
+  async leaveDemo(): Promise<ApiOutputs['leaveDemo']> {
+    throw new OutboxError('INVALID_STATE', 'This agent is not showing the demo.');
+  }
+}
+
+/** A folder holds either a demo outbox or a real one, and an agent of the other kind refuses it. */
+function refuseWrongFolder(outbox: Outbox, demo: boolean): void {
+  const settings = new Settings(outbox.db);
+  if (settings.isDemo() === demo) return;
+  if (!demo) {
+    throw new OutboxError('INVALID_STATE', `${outbox.file} is a demo outbox; the real outbox lives in the folder above it. Choose another --data-dir.`);
+  }
+  const c = outbox.counts();
+  const used = Object.values(c).some((n) => n > 0) || settings.stored().kind !== 'none';
+  if (used) throw new OutboxError('INVALID_STATE', `${outbox.file} holds a real queue; the demo never uses it. Its own folder is ${demoFolder(path.dirname(outbox.file))}.`);
+  settings.markDemo();
 }
 
 /** Any error as `{ code, message }` data; never a stack, never a secret. */

@@ -10,22 +10,18 @@ import type { ImportProblem } from './csv/import.ts';
 import type { DrainStatus } from './engine/drainer.ts';
 import type { Listener } from './events.ts';
 import type { MetricsSnapshot } from './metrics.ts';
-import type { EnqueueResult, Page } from './outbox/outbox.ts';
+import type { EnqueueResult, Notice, Page } from './outbox/outbox.ts';
 import { UPDATE_STATES, type Fields, type HistoryEvent, type StateCounts, type Update } from './outbox/types.ts';
+import { CompanySchema, FieldsSchema, UpdateRequestSchema, fieldNameProblem } from './outbox/update-input.ts';
 import { ConnectionSchema, PreferencesSchema, type Connection, type Preferences } from './settings.ts';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const fieldValue = z.union([z.string().max(4000), z.number().finite(), z.boolean(), z.null()]);
-// Checked here, not only in the outbox: a key such as __proto__ would otherwise vanish in parsing.
-const fieldName = z.string().max(128).regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'not a valid D365 field name (letters, digits and _, starting with a letter)');
-const fields = z
-  .custom<Record<string, z.infer<typeof fieldValue>>>((v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'), {
-    message: 'field "__proto__" is not a valid D365 field name',
-  })
-  .pipe(z.record(fieldName, fieldValue));
+const fieldName = z.string().superRefine((name, ctx) => {
+  const problem = fieldNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const isoDate = z.string().max(40);
 const orderNumber = z.string().max(200);
-const company = z.string().max(64);
 
 const none = z.undefined().or(z.object({}).strict()).optional();
 
@@ -52,23 +48,25 @@ export const API_SCHEMAS = {
   exportConflicts: z
     .object({ format: z.enum(['csv', 'json']), since: isoDate.optional(), until: isoDate.optional(), orderNumber: orderNumber.optional() })
     .strict(),
-  metrics: none,
-  lookupOrder: z.object({ company: company.optional(), orderNumber, fields: z.array(z.string().max(128)).min(1).max(100) }).strict(),
-  enqueue: z
-    .object({ company: company.optional(), orderNumber, fields, base: fields.nullable().optional(), source: z.enum(['form', 'api']).default('form') })
-    .strict(),
+  /** counters by hour; since/until (ISO) pick the hours shown */
+  metrics: z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict().default({}),
+  lookupOrder: z.object({ company: CompanySchema.optional(), orderNumber, fields: z.array(fieldName).min(1).max(100) }).strict(),
+  enqueue: UpdateRequestSchema.extend({ source: z.enum(['form', 'api', 'cli']).default('form') }).strict(),
   previewImport: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
   importCsv: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
   hold: z.object({ id }).strict(),
   release: z.object({ id }).strict(),
   cancel: z.object({ id }).strict(),
+  /** a failed (or cancelled) update goes again */
+  retry: z.object({ id }).strict(),
+  acknowledgeNotice: z.object({ id: z.number().int().max(Number.MAX_SAFE_INTEGER) }).strict(),
   resolveConflict: z
     .object({
       id,
       resolution: z.discriminatedUnion('action', [
         z.object({ action: z.literal('keep-mine') }).strict(),
         z.object({ action: z.literal('take-theirs') }).strict(),
-        z.object({ action: z.literal('edit'), fields }).strict(),
+        z.object({ action: z.literal('edit'), fields: FieldsSchema }).strict(),
       ]),
     })
     .strict(),
@@ -84,6 +82,9 @@ export const API_SCHEMAS = {
     })
     .strict(),
   testConnection: none,
+  /** switch this window to the demo (its own outbox, the embedded simulator), and back */
+  startDemo: none,
+  leaveDemo: none,
 } as const;
 
 export type ApiMethod = keyof typeof API_SCHEMAS;
@@ -91,16 +92,20 @@ export const API_METHODS = Object.keys(API_SCHEMAS) as ApiMethod[];
 export type ApiInput<M extends ApiMethod> = z.input<(typeof API_SCHEMAS)[M]>;
 export type ApiArgs<M extends ApiMethod> = z.output<(typeof API_SCHEMAS)[M]>;
 
-export type AgentMode = 'simulator' | 'd365';
+/** demo: the embedded simulator, in its own outbox; not-connected: nothing is sent */
+export type AgentMode = 'demo' | 'd365' | 'not-connected';
 
 export interface AgentStatus {
   counts: StateCounts;
   mode: AgentMode;
-  /** where updates go: the environment URL, or the embedded simulator's */
+  /** where updates go: the environment URL, or the embedded simulator's; '' when nowhere */
   target: string;
+  /** "Not connected to D365: 3 updates waiting. Run `outbox connect …` or open Settings." — null when connected or in the demo */
+  connection: string | null;
   company: string;
   drain: DrainStatus;
-  notices: string[];
+  /** what a person must be told until they acknowledge it */
+  notices: Notice[];
 }
 
 export interface UpdateDetail {
@@ -127,6 +132,8 @@ export interface ExportFile {
 export interface SettingsView {
   mode: AgentMode;
   connection: Connection | null;
+  /** the stored connection cannot be used: which setting is wrong and how to fix it */
+  problem: string | null;
   /** a secret is stored for this connection; the secret itself never leaves the keychain */
   hasSecret: boolean;
   secretStore: string;
@@ -148,6 +155,8 @@ export interface ApiOutputs {
   hold: Update;
   release: Update;
   cancel: Update;
+  retry: Update;
+  acknowledgeNotice: Notice[];
   resolveConflict: Update;
   pauseDrain: DrainStatus;
   resumeDrain: DrainStatus;
@@ -155,6 +164,8 @@ export interface ApiOutputs {
   getSettings: SettingsView;
   saveSettings: SettingsView;
   testConnection: { ok: boolean; message: string };
+  startDemo: AgentStatus;
+  leaveDemo: AgentStatus;
 }
 
 /** What the UI calls. Arguments are the schemas' inputs; defaults are filled in by parsing. */

@@ -1,8 +1,18 @@
 import type { FieldConflict } from './outbox/outbox.ts';
 import type { LastError, StateCounts } from './outbox/types.ts';
 
-/** storage: the outbox database itself failed (disk full, locked); retried like an outage */
-export type PauseReason = 'user' | 'throttled' | 'offline' | 'server' | 'credentials' | 'storage';
+/**
+ * Why sending is paused. storage: the outbox database itself failed (disk full, locked), probed
+ * like an outage; not-connected: no usable D365 connection is configured; error: something
+ * unexpected went wrong in the drain (it waits for Resume instead of dying).
+ */
+export const PAUSE_REASONS = ['user', 'throttled', 'offline', 'server', 'credentials', 'storage', 'not-connected', 'error'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
+
+/** Reasons only a person can clear (Resume, or fixing the connection); the others end by themselves. */
+export function needsPerson(reason: PauseReason): boolean {
+  return reason === 'user' || reason === 'credentials' || reason === 'not-connected' || reason === 'error';
+}
 
 /** Everything the UI, the tray and notifications hear about, on one typed stream. */
 export type AgentEvent =
@@ -13,9 +23,13 @@ export type AgentEvent =
   | { type: 'conflict'; id: number; company: string; orderNumber: string; fields: FieldConflict[] }
   | { type: 'failed'; id: number; company: string; orderNumber: string; error: LastError }
   | { type: 'deferred'; id: number; until: number; error: LastError | null }
-  | { type: 'changed'; id: number; action: 'held' | 'released' | 'cancelled' | 'resolved' }
+  | { type: 'changed'; id: number; action: 'held' | 'released' | 'cancelled' | 'resolved' | 'requeued' }
   | { type: 'paused'; reason: PauseReason; until: number | null; message: string }
+  /** a pause has lasted (or will last) longer than a person would expect; says when it ends */
+  | { type: 'long-pause'; reason: PauseReason; since: number; until: number | null; message: string }
   | { type: 'resumed' }
+  /** the window now shows another agent (the demo, or back to the real queue): reload everything */
+  | { type: 'mode'; mode: 'demo' | 'd365' | 'not-connected' }
   | { type: 'progress'; counts: StateCounts; sentThisRun: number; ratePerMinute: number };
 
 export type AgentEventType = AgentEvent['type'];

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** Electron's productName: app.getPath('userData') ends in it, and the CLI must find the same folder. */
@@ -22,4 +23,16 @@ export function defaultDataDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
 
 export function databaseFile(dataDir: string): string {
   return path.join(dataDir, DATABASE_FILE);
+}
+
+/** Who queues updates from this machine: OUTBOX_USER, else user@host. */
+export function queuedBy(env: NodeJS.ProcessEnv): string {
+  if (env.OUTBOX_USER && env.OUTBOX_USER.trim() !== '') return env.OUTBOX_USER.trim();
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (some containers): the host still says where it came from
+  }
+  return `${user}@${os.hostname()}`;
 }

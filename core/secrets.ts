@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { OutboxError } from './errors.ts';
 
 /** Where the D365 client secret lives: the OS keychain, or memory. Never SQLite or logs. */
@@ -10,9 +11,56 @@ export interface SecretStore {
 
 export const KEYCHAIN_SERVICE = 'Outbox Agent';
 
-/** The account name a connection's secret is filed under in the keychain. */
-export function secretAccount(c: { tenant: string; clientId: string }): string {
+/** What a stored secret is bound to: it is only ever sent to this authority, for this target. */
+export interface SecretBinding {
+  tenant: string;
+  clientId: string;
+  authorityUrl: string;
+  environmentUrl: string;
+  serviceRoot?: string;
+  scope?: string;
+}
+
+/**
+ * The keychain account a connection's secret is filed under. It names the tenant, client id
+ * and authority, and hashes where the token goes: change any of them (a different sign-in
+ * server, environment, API root or scope) and the stored secret is simply not found, so it is
+ * asked for again instead of being sent somewhere new.
+ */
+export function secretAccount(c: SecretBinding): string {
+  const target = JSON.stringify([c.authorityUrl, c.environmentUrl, c.serviceRoot ?? null, c.scope ?? null]);
+  const hash = createHash('sha256').update(target).digest('hex').slice(0, 16);
+  let host = c.authorityUrl;
+  try {
+    host = new URL(c.authorityUrl).host;
+  } catch {
+    // not a URL: the settings refuse it before any secret is filed
+  }
+  return `${c.tenant}/${c.clientId} @ ${host} #${hash}`;
+}
+
+/** How earlier versions filed a secret (tenant/client id only); adopted once, at start-up. */
+export function legacySecretAccount(c: Pick<SecretBinding, 'tenant' | 'clientId'>): string {
   return `${c.tenant}/${c.clientId}`;
+}
+
+export interface SecretSource {
+  secrets: SecretStore;
+  /** the secret from OUTBOX_CLIENT_SECRET, when set */
+  envSecret?: string;
+}
+
+/**
+ * The one rule for where the client secret comes from, for every host: OUTBOX_CLIENT_SECRET
+ * (memory only; for headless sites without a keychain) else the OS keychain. The variable is
+ * removed from the environment as it is read, so no child process inherits it.
+ */
+export function secretSourceFrom(env: NodeJS.ProcessEnv, keychain: () => SecretStore = () => new KeychainSecretStore()): SecretSource {
+  const raw = env.OUTBOX_CLIENT_SECRET;
+  delete env.OUTBOX_CLIENT_SECRET;
+  const secret = raw?.trim();
+  if (secret) return { secrets: new MemorySecretStore('environment (OUTBOX_CLIENT_SECRET)'), envSecret: secret };
+  return { secrets: keychain() };
 }
 
 interface Keytar {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
 import { badInput } from './errors.ts';
+import { DEFAULT_COMPANY } from './outbox/update-input.ts';
 
 /** Only http://127.0.0.1 / localhost may be plain HTTP (the simulator); everything else https. */
 export function vetServiceUrl(value: string, what: string): string {
@@ -34,8 +35,30 @@ export const ConnectionSchema = z.object({
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 
+/** Parses a connection as it would be stored; throws BAD_INPUT naming what is wrong. */
+export function checkConnection(value: unknown): Connection {
+  const parsed = ConnectionSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badInput(`connection${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  vetServiceUrl(c.environmentUrl, 'environment URL');
+  vetServiceUrl(c.authorityUrl, 'authority URL');
+  if (c.serviceRoot) vetServiceUrl(c.serviceRoot, 'service root');
+  return c;
+}
+
+/** A stored connection: valid, missing, or there but unusable (with what to do about it). */
+export type StoredConnection =
+  | { kind: 'none' }
+  | { kind: 'valid'; connection: Connection }
+  | { kind: 'invalid'; problem: string };
+
+const FIX = 'Run `outbox connect …` again, or correct it in Settings.';
+
 export const PreferencesSchema = z.object({
-  defaultCompany: text(64).default('USMF'),
+  defaultCompany: text(64).default(DEFAULT_COMPANY),
   retryLimit: z.number().int().min(0).max(10).default(3),
   startAtLogin: z.boolean().default(false),
   /** the UI's language; 'auto' follows the OS/browser (navigator.languages) */
@@ -51,11 +74,39 @@ export class Settings {
     this.db = db;
   }
 
+  /** The usable connection, or null when there is none or it cannot be used (see stored()). */
   connection(): Connection | null {
-    const raw = this.read('connection');
-    if (raw === null) return null;
+    const s = this.stored();
+    return s.kind === 'valid' ? s.connection : null;
+  }
+
+  /** The stored connection as it is; a damaged row says which setting is wrong and how to fix it. */
+  stored(): StoredConnection {
+    const row = this.db.prepare(`SELECT value FROM settings WHERE key = 'connection'`).get() as { value: string } | undefined;
+    if (!row) return { kind: 'none' };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(row.value);
+    } catch {
+      return { kind: 'invalid', problem: `The saved D365 connection cannot be read (its settings entry is not valid JSON). ${FIX}` };
+    }
     const parsed = ConnectionSchema.safeParse(raw);
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const name = issue.path.join('.') || 'connection';
+      const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+      const shown = value === undefined ? 'missing' : JSON.stringify(value).slice(0, 80);
+      return { kind: 'invalid', problem: `The saved D365 connection is not valid: setting "${name}" is ${shown} (${issue.message}). ${FIX}` };
+    }
+    for (const [name, url] of [['environmentUrl', parsed.data.environmentUrl], ['authorityUrl', parsed.data.authorityUrl], ['serviceRoot', parsed.data.serviceRoot]] as const) {
+      if (url === undefined) continue;
+      try {
+        vetServiceUrl(url, name);
+      } catch (e) {
+        return { kind: 'invalid', problem: `The saved D365 connection is not valid: setting "${name}": ${(e as Error).message}. ${FIX}` };
+      }
+    }
+    return { kind: 'valid', connection: parsed.data };
   }
 
   setConnection(value: Connection | null): Connection | null {
@@ -63,10 +114,7 @@ export class Settings {
       this.db.prepare(`DELETE FROM settings WHERE key = 'connection'`).run();
       return null;
     }
-    const c = ConnectionSchema.parse(value);
-    vetServiceUrl(c.environmentUrl, 'environment URL');
-    vetServiceUrl(c.authorityUrl, 'authority URL');
-    if (c.serviceRoot) vetServiceUrl(c.serviceRoot, 'service root');
+    const c = checkConnection(value);
     this.write('connection', c);
     return c;
   }
@@ -84,7 +132,21 @@ export class Settings {
 
   private read(key: string): unknown {
     const row = this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as unknown) : null;
+    if (!row) return null;
+    try {
+      return JSON.parse(row.value) as unknown;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A demo outbox says so, and a real agent refuses to open it (and the reverse). */
+  isDemo(): boolean {
+    return this.read('demo') === true;
+  }
+
+  markDemo(): void {
+    this.write('demo', true);
   }
 
   private write(key: string, value: unknown): void {

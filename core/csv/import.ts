@@ -1,11 +1,11 @@
 import { isOutboxError } from '../errors.ts';
-import { checkUpdateInput, validateFieldName } from '../outbox/outbox.ts';
-import type { Fields, UpdateInput } from '../outbox/types.ts';
+import type { Fields } from '../outbox/types.ts';
+import { checkFieldName, checkUpdate, type CheckedUpdate } from '../outbox/update-input.ts';
 import { readCsv } from './csv.ts';
 
 export interface ImportRow {
   line: number;
-  input: UpdateInput;
+  input: CheckedUpdate;
 }
 
 export interface ImportProblem {
@@ -56,19 +56,27 @@ export function planImport(text: string, options: ImportOptions): ImportPlan {
         const v = record.cells[col.index]!;
         if (v !== '') base[col.name] = v;
       }
+      const unreadable = record.cells.findIndex((c) => c.includes('\ufffd'));
+      if (unreadable >= 0) {
+        problems.push({
+          line: record.line,
+          message: `cell ${unreadable + 1} holds "\ufffd", a character that could not be read: the file is probably not UTF-8 — import it again choosing its encoding (Windows-1252)`,
+        });
+        continue;
+      }
       const company = columns.company === null ? '' : record.cells[columns.company]!.trim();
-      const input: UpdateInput = {
+      const input = {
         profile: options.profile,
         company: company === '' ? options.defaultCompany : company,
         orderNumber: record.cells[columns.order]!,
         fields,
         base: Object.keys(base).length ? base : null,
-        source: 'csv',
+        source: 'csv' as const,
         queuedBy: options.queuedBy,
       };
       try {
-        // The checked form is what gets queued: enqueueMany need not check it again.
-        rows.push({ line: record.line, input: checkUpdateInput(input) });
+        // The checked form is what gets queued.
+        rows.push({ line: record.line, input: checkUpdate(input) });
       } catch (e) {
         if (!isOutboxError(e)) throw e;
         problems.push({ line: record.line, message: e.message });
@@ -111,9 +119,9 @@ function parseHeader(header: string[], problems: ImportProblem[]): Columns | nul
   if (cols.order < 0) return fail('the header has no "order" column (expected order,company,<field>…,base.<field>…)');
   if (cols.fields.length === 0) return fail('the header names no field to change (expected order,company,<field>…)');
   try {
-    for (const c of cols.fields) validateFieldName(c.name, 'column');
+    for (const c of cols.fields) checkFieldName(c.name, 'column');
     for (const c of cols.base) {
-      validateFieldName(c.name, 'column base.');
+      checkFieldName(c.name, 'column base.');
       if (!cols.fields.some((f) => f.name === c.name)) return fail(`column base.${c.name} has no matching column ${c.name}`);
     }
   } catch (e) {

@@ -2,12 +2,15 @@ import type { D365Client } from '../d365/client.ts';
 import type { D365Error } from '../d365/errors.ts';
 import type { FieldPolicy } from '../d365/profile.ts';
 import { isOutboxError } from '../errors.ts';
-import { acquireDrainLock } from '../outbox/drain-lock.ts';
-import type { EventBus, PauseReason } from '../events.ts';
+import { needsPerson, type AgentEvent, type EventBus, type PauseReason } from '../events.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Outbox } from '../outbox/outbox.ts';
-import type { LastError, Update } from '../outbox/types.ts';
+import { acquireDrainLock } from '../outbox/drain-lock.ts';
+import type { Outbox, TakenUpdate } from '../outbox/outbox.ts';
+import { adaptRetry } from './adaptive-retry.ts';
 import { DEFAULT_RETRY, sendGroup, type RetryPolicy, type SendOutcome } from './etag-retry.ts';
+import { PauseControl } from './pause.ts';
+import { realScheduler, type Scheduler } from './scheduler.ts';
+import { settleGroup } from './settle.ts';
 
 export interface DrainerOptions {
   retry?: RetryPolicy;
@@ -15,21 +18,25 @@ export interface DrainerOptions {
   retryLimitMax?: number;
   /** a pass that gave up on concurrency waits this long before the next */
   gaveUpDelayMs?: number;
+  /** passes in a row that lose the ETag race before a person is asked (LOST_RACE) */
+  raceLimit?: number;
   /** first and largest wait between offline probes */
   probeMinMs?: number;
   probeMaxMs?: number;
+  /** a pause longer than this raises an alert saying when sending resumes (default 15 min) */
+  longPauseMs?: number;
   /** how often to look for work queued by another process */
   pollMs?: number;
   /** orders per $batch round trip (1 = single requests) */
   batchSize?: number;
   fieldPolicy?: Record<string, FieldPolicy>;
-  now?: () => number;
+  scheduler?: Scheduler;
   random?: () => number;
 }
 
 export interface DrainStatus {
   running: boolean;
-  paused: { reason: PauseReason; until: number | null; message: string } | null;
+  paused: { reason: PauseReason; until: number | null; message: string; since: number } | null;
   inFlight: number | null;
   sentThisRun: number;
 }
@@ -39,76 +46,82 @@ export interface DrainSummary {
   conflict: number;
   failed: number;
   deferred: number;
-  /** set when draining stopped because a person must act (credentials, user pause) */
+  /** set when draining stopped because a person must act (credentials, user pause, storage) */
   stoppedBecause: PauseReason | null;
 }
 
+type Settings = Required<Omit<DrainerOptions, 'retry' | 'scheduler'>> & { retry: RetryPolicy };
+
 /**
- * Sends the outbox one update at a time, in due-time then queue order. Throttling, outages
- * and rejected credentials pause the whole drain (per user, not per order); outages are
- * probed with capped backoff and the drain resumes by itself.
+ * Sends the outbox in due-time then queue order, one request in flight. Every failure inside
+ * the loop becomes a pause with a reason (see PauseControl): throttling, outages and storage
+ * trouble end by themselves, the rest when a person acts. The loop itself never dies while it
+ * is wanted: Resume and Drain now restart it if anything ever stopped it.
  */
 export class Drainer {
   private readonly outbox: Outbox;
   private client: D365Client | null;
   private readonly events: EventBus;
   private readonly metrics: Metrics;
-  private readonly opts: Required<Omit<DrainerOptions, 'retry'>> & { retry: RetryPolicy };
-  private paused: DrainStatus['paused'] = null;
-  private probeStreak = 0;
+  private readonly opts: Settings;
+  private readonly clock: Scheduler;
+  private readonly breaker: PauseControl;
   private inFlight: number | null = null;
   private loop: Promise<DrainSummary> | null = null;
+  /** start() was called and stop() was not: the background loop must be running */
+  private wanted = false;
   private stopper = new AbortController();
-  private wakeUp: (() => void) | null = null;
+  private waker = new AbortController();
   private sentThisRun = 0;
   private startedAt = 0;
   /** gentle ramp-up after a throttle: a spacing between requests that halves per success */
   private spacingMs = 0;
-  private recoverNeeded = false;
+  private recoverNeeded = true;
 
   constructor(outbox: Outbox, client: D365Client | null, events: EventBus, metrics: Metrics, options: DrainerOptions = {}) {
     this.outbox = outbox;
     this.client = client;
     this.events = events;
     this.metrics = metrics;
+    this.clock = options.scheduler ?? realScheduler;
     this.opts = {
       retry: options.retry ?? DEFAULT_RETRY,
       retryLimitMax: options.retryLimitMax ?? 8,
       gaveUpDelayMs: options.gaveUpDelayMs ?? 30_000,
+      raceLimit: Math.max(1, Math.floor(options.raceLimit ?? 10)),
       probeMinMs: options.probeMinMs ?? 1_000,
       probeMaxMs: options.probeMaxMs ?? 60_000,
+      longPauseMs: options.longPauseMs ?? 15 * 60_000,
       pollMs: options.pollMs ?? 1_000,
       batchSize: Math.max(1, Math.floor(options.batchSize ?? 50)),
       fieldPolicy: options.fieldPolicy ?? client?.profile.fieldPolicy ?? {},
-      now: options.now ?? Date.now,
       random: options.random ?? Math.random,
     };
+    this.breaker = new PauseControl(this.opts, () => this.clock.now(), this.opts.random, (e) => this.emit(e));
   }
 
   status(): DrainStatus {
-    return { running: this.loop !== null, paused: this.paused, inFlight: this.inFlight, sentThisRun: this.sentThisRun };
+    return { running: this.loop !== null, paused: this.breaker.current, inFlight: this.inFlight, sentThisRun: this.sentThisRun };
   }
 
-  /** A new connection (after settings change): clears a credentials pause. */
-  setClient(client: D365Client | null): void {
+  /** A new connection (after settings change); null holds the queue with the reason given. */
+  setClient(client: D365Client | null, whyNone = 'Not connected to D365.'): void {
     this.client = client;
-    if (this.paused?.reason === 'credentials') this.resume();
+    const p = this.breaker.current;
+    if (client === null) this.breaker.pause('not-connected', null, whyNone);
+    else if (p && (p.reason === 'credentials' || p.reason === 'not-connected')) this.breaker.resume();
     this.wake();
+  }
+
+  /** The retry limit a person set in Settings applies from the next pass on. */
+  setRetryLimit(limit: number): void {
+    this.opts.retry = { ...this.opts.retry, retryLimit: limit };
   }
 
   /** Starts draining in the background until stop(). */
   start(): void {
-    if (this.loop) return;
-    this.stopper = new AbortController();
-    this.loop = this.run(false)
-      .catch((e: unknown) => {
-        // The background drain must never die silently: say why it stopped.
-        this.setPaused('user', null, `Sending stopped: ${e instanceof Error ? e.message : String(e)}`);
-        return { done: 0, conflict: 0, failed: 0, deferred: 0, stoppedBecause: 'user' as const };
-      })
-      .finally(() => {
-        this.loop = null;
-      });
+    this.wanted = true;
+    this.ensureLoop();
   }
 
   /** Drains until nothing is due (waiting out throttles and outages), or a person must act. */
@@ -123,73 +136,101 @@ export class Drainer {
 
   /** Finishes the request in flight, leaves the outbox consistent, and stops. */
   async stop(): Promise<void> {
+    this.wanted = false;
     this.stopper.abort();
     this.wake();
     await this.loop;
-    this.metrics.flush();
+    this.flushMetrics();
   }
 
   pause(reason: PauseReason = 'user', message = 'Paused by a person'): void {
-    this.setPaused(reason, null, message);
-  }
-
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = null;
-    this.probeStreak = 0;
-    this.events.emit({ type: 'resumed' });
+    this.breaker.pause(reason, null, message);
     this.wake();
   }
 
-  /** Look for due work now instead of at the next poll. */
+  /** Clears any pause a person may clear, and restarts the loop if something stopped it. */
+  resume(): void {
+    if (this.breaker.current?.reason === 'not-connected' && !this.client) return;
+    this.breaker.resume();
+    this.ensureLoop();
+    this.wake();
+  }
+
+  /** Look for due work now instead of at the next poll (and restart a loop that stopped). */
   wake(): void {
-    this.wakeUp?.();
+    this.ensureLoop();
+    this.waker.abort();
+  }
+
+  private ensureLoop(): void {
+    if (!this.wanted || this.loop) return;
+    this.stopper = new AbortController();
+    this.loop = this.run(false)
+      .catch((e: unknown) => {
+        this.breaker.pause('error', null, `Sending stopped after an unexpected error: ${e instanceof Error ? e.message : String(e)}. Press Resume to try again.`);
+        return { done: 0, conflict: 0, failed: 0, deferred: 0, stoppedBecause: 'error' as const };
+      })
+      .finally(() => {
+        this.loop = null;
+      });
   }
 
   private get stopping(): boolean {
     return this.stopper.signal.aborted;
   }
 
-  private async run(untilIdle: boolean): Promise<DrainSummary> {
-    const release = acquireDrainLock(this.outbox.file);
-    try {
-      return await this.loopUntilDone(untilIdle);
-    } finally {
-      release();
-    }
+  private emit(e: AgentEvent): void {
+    this.events.emit(e);
   }
 
-  private async loopUntilDone(untilIdle: boolean): Promise<DrainSummary> {
+  private async run(untilIdle: boolean): Promise<DrainSummary> {
     const summary: DrainSummary = { done: 0, conflict: 0, failed: 0, deferred: 0, stoppedBecause: null };
-    this.startedAt = this.opts.now();
+    this.startedAt = this.clock.now();
     this.sentThisRun = 0;
-    this.outbox.recoverInterrupted();
-    let lastFlush = this.opts.now();
+    let release: (() => void) | null = null;
+    let lastFlush = this.clock.now();
     while (!this.stopping) {
       try {
+        // The single-drainer lock: held by another live process, it is a pause that is probed.
+        release ??= acquireDrainLock(this.outbox.file);
         if ((await this.step(untilIdle, summary)) === 'stop') break;
-      } catch (e) {
-        if (!isOutboxError(e)) throw e;
-        // The outbox itself failed (disk full, locked, damaged): nothing is lost — the update
-        // stays where its last committed transaction left it. Wait and try again.
-        const wait = this.nextProbeWait();
-        // An outcome that could not be recorded leaves its update 'sending': re-check it.
-        this.recoverNeeded = true;
-        this.setPaused('storage', this.opts.now() + wait, e.message);
-        if (untilIdle && this.probeStreak > 6) {
-          summary.stoppedBecause = 'storage';
-          break;
+        if (this.clock.now() - lastFlush > 2000) {
+          this.metrics.flush();
+          lastFlush = this.clock.now();
         }
-        await this.idle(wait);
-      }
-      const now = this.opts.now();
-      if (now - lastFlush > 2000) {
-        this.metrics.flush();
-        lastFlush = now;
+      } catch (e) {
+        if (await this.failed(e, untilIdle, summary)) break;
       }
     }
-    this.metrics.flush();
+    release?.();
+    this.flushMetrics();
     return summary;
+  }
+
+  /** Turns any failure inside the loop into a pause. Returns true when a drain-until-idle must stop. */
+  private async failed(e: unknown, untilIdle: boolean, summary: DrainSummary): Promise<boolean> {
+    if (isOutboxError(e)) {
+      // The outbox itself failed (disk full, locked, damaged): nothing is lost — every update
+      // stays where its last committed transaction left it. An outcome that could not be
+      // recorded leaves its update taken or 'sending': re-check those. Probe again later.
+      this.recoverNeeded = true;
+      const wait = this.breaker.probe('storage', e.message);
+      if (untilIdle && (e.code === 'DB_LOCKED' || this.breaker.probes > 6)) {
+        summary.stoppedBecause = 'storage';
+        return true;
+      }
+      await this.idle(wait);
+      return false;
+    }
+    // Anything else is a fault of ours: stop sending, say why, and wait for Resume.
+    this.recoverNeeded = true;
+    this.breaker.pause('error', null, `Sending stopped after an unexpected error: ${e instanceof Error ? e.message : String(e)}. Press Resume to try again.`);
+    if (untilIdle) {
+      summary.stoppedBecause = 'error';
+      return true;
+    }
+    await this.idle(this.opts.pollMs * 10);
+    return false;
   }
 
   /** One turn of the loop: wait for what the pause says, or send the next group. */
@@ -198,29 +239,26 @@ export class Drainer {
       this.outbox.recoverInterrupted();
       this.recoverNeeded = false;
     }
-    const now = this.opts.now();
-    const p = this.paused;
-    if (p && (p.reason === 'user' || p.reason === 'credentials' || !this.client)) {
+    const now = this.clock.now();
+    const p = this.breaker.current;
+    const client = this.client;
+    if (!client || (p && needsPerson(p.reason))) {
       if (untilIdle) {
-        summary.stoppedBecause = p.reason;
+        summary.stoppedBecause = p?.reason ?? 'not-connected';
         return 'stop';
       }
       await this.idle(this.opts.pollMs * 10);
-      return 'go';
-    }
-    const client = this.client;
-    if (!client) {
-      if (untilIdle) return 'stop';
-      await this.idle(this.opts.pollMs);
       return 'go';
     }
     if (p?.until && p.until > now) {
       await this.idle(p.until - now);
       return 'go';
     }
-    const group = this.outbox.dueBatch(now, this.batchSize(client));
+    // A due time beyond every wait we ever set came from a wrong clock: it is due now.
+    this.outbox.pullInFarFuture(now, this.horizonMs());
+    const group = this.outbox.takeDue(now, this.batchSize(client));
     if (group.length === 0) {
-      if (p?.reason === 'storage') this.resume();
+      if (p?.reason === 'storage') this.breaker.resume();
       const at = this.outbox.nextDueAt();
       if (untilIdle) {
         if (at === null) return 'stop';
@@ -232,9 +270,18 @@ export class Drainer {
       return 'go';
     }
     if (this.spacingMs >= 10) await this.idle(this.spacingMs);
-    if (this.stopping) return 'stop';
-    for (const outcome of await this.sendBatch(group, client)) this.tally(outcome, summary);
+    if (this.stopping) {
+      this.outbox.releaseTaken(group.map((u) => u.id));
+      return 'stop';
+    }
+    for (const outcome of await this.send(group, client)) tally(outcome, summary);
     return 'go';
+  }
+
+  /** The longest wait the drain itself ever asks for; anything due later is due now. */
+  private horizonMs(): number {
+    // ×2: the adaptive retry stretches backoffs by at most that much.
+    return Math.max(this.opts.probeMaxMs, this.opts.gaveUpDelayMs, ...this.opts.retry.backoffMs) * 2;
   }
 
   /** One order per request until the server has shown it takes $batch, then K at a time. */
@@ -242,15 +289,8 @@ export class Drainer {
     return client.batching === false ? 1 : this.opts.batchSize;
   }
 
-  private tally(outcome: SendOutcome, summary: DrainSummary): void {
-    if (outcome.kind === 'done') summary.done++;
-    else if (outcome.kind === 'conflict') summary.conflict++;
-    else if (outcome.kind === 'failed') summary.failed++;
-    else if (outcome.kind === 'gave-up') summary.deferred++;
-  }
-
-  private async sendBatch(updates: Update[], client: D365Client): Promise<SendOutcome[]> {
-    for (const u of updates) this.events.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
+  private async send(updates: TakenUpdate[], client: D365Client): Promise<SendOutcome[]> {
+    for (const u of updates) this.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
     this.inFlight = updates[0]!.id;
     const claimed = new Set<number>();
     let outcomes: Map<number, SendOutcome>;
@@ -280,11 +320,14 @@ export class Drainer {
           retrying: (id, attempt, delayMs, error) => {
             this.metrics.count('retries');
             this.outbox.note(id, 'retrying', { attempt, delayMs, reason: error.message });
-            this.events.emit({ type: 'retrying', id, attempt, delayMs, reason: error.message });
+            this.emit({ type: 'retrying', id, attempt, delayMs, reason: error.message });
           },
         },
         {
-          sleep: (ms, signal) => this.sleep(ms, signal),
+          sleep: async (ms, signal) => {
+            await this.clock.sleep(ms, signal);
+            return !signal?.aborted;
+          },
           random: this.opts.random,
           signal: this.stopper.signal,
           fieldPolicy: this.opts.fieldPolicy,
@@ -293,165 +336,85 @@ export class Drainer {
     } finally {
       this.inFlight = null;
     }
-    const settled: SendOutcome[] = [];
+    const interruption = [...outcomes.values()].find((o) => o.kind === 'interrupted');
+    const plan = interruption?.kind === 'interrupted' ? this.pausePlan(interruption.error) : null;
     // One transaction for the whole group: one fsync, however many orders it held.
-    this.outbox.transaction(() => {
-      for (const u of updates) {
-        const outcome = outcomes.get(u.id);
-        if (!outcome) continue;
-        try {
-          this.settle(u, outcome, claimed.has(u.id));
-          settled.push(outcome);
-        } catch (e) {
-          // A person held or cancelled the update while its GET was in flight: their word wins.
-          if (!(isOutboxError(e) && e.code === 'INVALID_STATE' && !claimed.has(u.id))) throw e;
-        }
-      }
-    });
-    this.progress();
-    return settled;
-  }
-
-  private settle(update: Update, outcome: SendOutcome, claimed: boolean): void {
-    const key = { company: update.company, orderNumber: update.orderNumber };
-    const now = this.opts.now();
-    if (outcome.kind !== 'interrupted' && outcome.kind !== 'stopped' && this.paused && this.paused.reason !== 'user') this.resume();
-    switch (outcome.kind) {
-      case 'done': {
-        this.outbox.logAutoResolved(update.id, outcome.autoResolved, outcome.etagBefore);
-        this.outbox.markDone(update.id, {
-          alreadyApplied: outcome.alreadyApplied,
-          etagBefore: outcome.etagBefore,
-          etagAfter: outcome.etagAfter,
-          sent: outcome.sent,
-          retries: outcome.retries,
-        });
-        this.metrics.count('successes');
-        this.sentThisRun++;
-        this.spacingMs = Math.floor(this.spacingMs / 2);
-        this.events.emit({ type: 'done', id: update.id, ...key, alreadyApplied: outcome.alreadyApplied });
-        break;
-      }
-      case 'conflict':
-        this.outbox.logAutoResolved(update.id, outcome.autoResolved, outcome.etag);
-        this.outbox.markConflict(update.id, outcome.conflicts, outcome.etag);
-        this.metrics.count('conflicts');
-        this.events.emit({ type: 'conflict', id: update.id, ...key, fields: outcome.conflicts });
-        break;
-      case 'failed': {
-        const error = lastError(outcome.error);
-        this.outbox.markFailed(update.id, error, { status: outcome.error.status });
-        this.metrics.count('failures');
-        this.events.emit({ type: 'failed', id: update.id, ...key, error });
-        break;
-      }
-      case 'gave-up': {
-        const until = now + this.opts.gaveUpDelayMs;
-        const error = { code: 'CONCURRENCY', message: `Still changing in D365 after ${outcome.retries} tries; will try again later. ${outcome.error.message}` };
-        this.outbox.defer(update.id, until, error, { retries: outcome.retries });
-        this.events.emit({ type: 'deferred', id: update.id, until, error });
-        break;
-      }
-      case 'interrupted':
-        this.interrupted(update, outcome.error, claimed);
-        break;
-      case 'stopped':
-        if (claimed) this.outbox.defer(update.id, now, null, { reason: 'drain stopped' });
-        break;
+    const settled = this.outbox.transaction(() =>
+      settleGroup(this.outbox, updates, outcomes, claimed, {
+        now: this.clock.now(),
+        gaveUpDelayMs: this.opts.gaveUpDelayMs,
+        raceLimit: this.opts.raceLimit,
+        resumeAt: plan?.until ?? null,
+      }),
+    );
+    // Committed: now it may be told.
+    for (const o of settled.outcomes) this.count(o);
+    if (settled.outcomes.some((o) => o.kind !== 'interrupted' && o.kind !== 'stopped') && this.breaker.current && this.breaker.current.reason !== 'user') {
+      this.breaker.resume();
     }
+    for (const e of settled.events) this.emit(e);
+    if (plan) this.breaker.pause(plan.reason, plan.until, plan.message);
+    this.progress();
+    return settled.outcomes;
   }
 
-  private interrupted(update: Update, e: D365Error, claimed: boolean): void {
-    const now = this.opts.now();
-    let reason: PauseReason;
-    let until: number | null;
+  private count(outcome: SendOutcome): void {
+    if (outcome.kind === 'done') {
+      this.metrics.count('successes');
+      this.sentThisRun++;
+      this.spacingMs = Math.floor(this.spacingMs / 2);
+    } else if (outcome.kind === 'conflict') this.metrics.count('conflicts');
+    else if (outcome.kind === 'failed') this.metrics.count('failures');
+  }
+
+  /** What an error that concerns the connection does to the whole drain. */
+  private pausePlan(e: D365Error): { reason: PauseReason; until: number | null; message: string } {
+    const now = this.clock.now();
     switch (e.code) {
       case 'THROTTLED':
-        reason = 'throttled';
         // D365 means what it says, however long; push again gently afterwards.
-        until = now + (e.retryAfterMs ?? 5_000);
         this.spacingMs = Math.max(this.spacingMs, 500);
-        break;
+        return { reason: 'throttled', until: now + (e.retryAfterMs ?? 5_000), message: e.message };
       case 'UNAUTHORIZED':
       case 'AUTH_FAILED':
-        reason = 'credentials';
-        until = null;
-        break;
+        return { reason: 'credentials', until: null, message: e.message };
       default: {
-        reason = e.code === 'OFFLINE' ? 'offline' : 'server';
-        until = now + Math.round(this.nextProbeWait() * (0.8 + 0.4 * this.opts.random()));
+        const wait = Math.round(this.breaker.nextProbeWait() * (0.8 + 0.4 * this.opts.random()));
+        return { reason: e.code === 'OFFLINE' ? 'offline' : 'server', until: now + wait, message: e.message };
       }
     }
-    const error = lastError(e);
-    // Outage probes repeat the same error: record it once, not on every probe.
-    if (claimed || reason === 'throttled' || update.lastError?.message !== error.message) {
-      this.outbox.defer(update.id, until ?? now, error, { reason });
-    }
-    this.setPaused(reason, until, e.message);
-  }
-
-  /** Capped exponential wait before the next probe of a failing link or store. */
-  private nextProbeWait(): number {
-    return Math.min(this.opts.probeMaxMs, this.opts.probeMinMs * 2 ** this.probeStreak++);
-  }
-
-  private setPaused(reason: PauseReason, until: number | null, message: string): void {
-    const was = this.paused;
-    this.paused = { reason, until, message };
-    // One 'paused' per episode: probes during an outage do not repeat the alert.
-    if (!was || was.reason !== reason || reason === 'throttled') this.events.emit({ type: 'paused', reason, until, message });
-    this.wake();
   }
 
   private progress(): void {
-    const minutes = Math.max(1 / 60, (this.opts.now() - this.startedAt) / 60_000);
-    this.events.emit({ type: 'progress', counts: this.outbox.counts(), sentThisRun: this.sentThisRun, ratePerMinute: this.sentThisRun / minutes });
+    const minutes = Math.max(1 / 60, (this.clock.now() - this.startedAt) / 60_000);
+    this.emit({ type: 'progress', counts: this.outbox.counts(), sentThisRun: this.sentThisRun, ratePerMinute: this.sentThisRun / minutes });
   }
 
-  /**
-   * More patience at busy hours: the retry limit and the waits between tries follow the
-   * concurrency error rate measured at this hour of day, within the configured bound.
-   */
   private retryPolicy(): RetryPolicy {
-    const base = this.opts.retry;
-    const rate = this.metrics.rateThisHour();
-    if (rate === null || rate < 0.05) return base;
-    return {
-      ...base,
-      retryLimit: Math.min(this.opts.retryLimitMax, base.retryLimit + Math.ceil(rate * 10)),
-      backoffMs: base.backoffMs.map((ms) => Math.round(ms * (1 + rate))),
-    };
+    return adaptRetry(this.opts.retry, this.metrics.rateThisHour(), this.opts.retryLimitMax);
   }
 
-  /** Sleeps up to ms; a wake() or stop() cuts it short. Resolves false when stopping. */
-  private sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve(false);
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve(!signal?.aborted);
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  /** Metrics are best effort: a disk that cannot take them must not stop the drain. */
+  private flushMetrics(): void {
+    try {
+      this.metrics.flush();
+    } catch {
+      // the counters stay in memory and are written with the next flush
+    }
   }
 
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.stopper.signal.removeEventListener('abort', done);
-        if (this.wakeUp === done) this.wakeUp = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-      this.stopper.signal.addEventListener('abort', done, { once: true });
-    });
+  /** Sleeps up to ms; wake() or stop() cuts it short. */
+  private async idle(ms: number): Promise<void> {
+    if (this.stopping) return;
+    this.waker = new AbortController();
+    const both = AbortSignal.any([this.waker.signal, this.stopper.signal]);
+    await this.clock.sleep(ms, both);
   }
 }
 
-function lastError(e: D365Error): LastError {
-  return { code: e.code, message: e.message };
+function tally(outcome: SendOutcome, summary: DrainSummary): void {
+  if (outcome.kind === 'done') summary.done++;
+  else if (outcome.kind === 'conflict') summary.conflict++;
+  else if (outcome.kind === 'failed') summary.failed++;
+  else if (outcome.kind === 'gave-up') summary.deferred++;
 }

@@ -3,7 +3,7 @@ import { D365Error, isD365Error } from '../d365/errors.ts';
 import { sameValue } from '../d365/odata.ts';
 import type { FieldPolicy } from '../d365/profile.ts';
 import type { FieldConflict } from '../outbox/outbox.ts';
-import type { Fields, Update } from '../outbox/types.ts';
+import type { Fields, FieldValue, Update } from '../outbox/types.ts';
 
 export interface RetryPolicy {
   /** concurrency retries within one pass before the update waits for a later pass */
@@ -62,9 +62,11 @@ export interface FieldCheck {
 /**
  * The three-way check per changed field: base (what the person saw), theirs (what D365 holds
  * now) and ours. A field someone else changed to something other than ours is a true
- * conflict; changes to fields we don't touch are never looked at.
+ * conflict; changes to fields we don't touch are never looked at. D365 holding a value this
+ * outbox sent earlier (`own`, even one whose PATCH outcome was never known) is our own write,
+ * not someone else's change.
  */
-export function checkFields(ours: Fields, base: Fields, current: Fields, policy: Record<string, FieldPolicy>): FieldCheck {
+export function checkFields(ours: Fields, base: Fields, current: Fields, policy: Record<string, FieldPolicy>, own: Record<string, FieldValue[]> = {}): FieldCheck {
   const send: Fields = {};
   const conflicts: FieldConflict[] = [];
   const autoResolved: AutoResolved[] = [];
@@ -74,7 +76,7 @@ export function checkFields(ours: Fields, base: Fields, current: Fields, policy:
     if (sameValue(theirs, value)) continue;
     applied = false;
     const seen = field in base ? base[field]! : theirs;
-    if (sameValue(theirs, seen)) {
+    if (sameValue(theirs, seen) || (own[field] ?? []).some((v) => sameValue(v, theirs))) {
       send[field] = value;
       continue;
     }
@@ -101,7 +103,7 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
 }
 
 interface InFlight {
-  update: Update;
+  update: Update & { ownValues?: Record<string, FieldValue[]> };
   base: Fields;
   /** values of base-less fields at the first GET: the base from then on, stored at claim */
   firstSeen: Fields;
@@ -115,7 +117,7 @@ interface InFlight {
  * The client decides whether a group travels as one $batch or as single requests; the
  * algorithm is the same, and a group of one is the plain single-request case.
  */
-export async function sendGroup(updates: readonly Update[], client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<Map<number, SendOutcome>> {
+export async function sendGroup(updates: readonly (Update & { ownValues?: Record<string, FieldValue[]> })[], client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<Map<number, SendOutcome>> {
   const outcomes = new Map<number, SendOutcome>();
   let active: InFlight[] = updates.map((update) => ({ update, base: { ...(update.base ?? {}) }, firstSeen: {}, claimed: false, retries: 0 }));
   let firstRound = true;
@@ -143,7 +145,7 @@ export async function sendGroup(updates: readonly Update[], client: D365Client, 
         for (const f of Object.keys(a.update.fields)) if (!(f in a.base)) a.firstSeen[f] = read.values[f] ?? null;
         a.base = { ...a.firstSeen, ...a.base };
       }
-      const check = checkFields(a.update.fields, a.base, read.values, deps.fieldPolicy);
+      const check = checkFields(a.update.fields, a.base, read.values, deps.fieldPolicy, a.update.ownValues);
       if (check.applied) {
         outcomes.set(a.update.id, { kind: 'done', alreadyApplied: true, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: [] });
       } else if (check.conflicts.length > 0) {

@@ -110,6 +110,52 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'in-flight, own writes, lost races, metrics by hour, notices',
+    up(db) {
+      db.exec(`
+        -- the drainer has read this update: a later change queues behind it instead of merging,
+        -- so what is recorded as sent is exactly what was sent
+        ALTER TABLE updates ADD COLUMN taken INTEGER NOT NULL DEFAULT 0;
+        -- passes that ended still losing the ETag race; past a limit a person is asked
+        ALTER TABLE updates ADD COLUMN lost_races INTEGER NOT NULL DEFAULT 0;
+
+        -- values this outbox PATCHed to an order (outcome known or not): D365 holding one of
+        -- them is our own earlier write, not someone else's change
+        CREATE TABLE own_writes (
+          profile  TEXT    NOT NULL,
+          company  TEXT    NOT NULL,
+          order_no TEXT    NOT NULL,
+          field    TEXT    NOT NULL,
+          value    TEXT    NOT NULL,
+          at       INTEGER NOT NULL,
+          PRIMARY KEY (profile, company, order_no, field, value)
+        ) STRICT, WITHOUT ROWID;
+
+        -- counters by UTC hour (epoch ms of the hour's start): filterable by date, shown in the
+        -- viewer's time zone
+        CREATE TABLE metrics_by_hour (
+          hour_start         INTEGER PRIMARY KEY,
+          requests           INTEGER NOT NULL DEFAULT 0,
+          concurrency_errors INTEGER NOT NULL DEFAULT 0,
+          retries            INTEGER NOT NULL DEFAULT 0,
+          successes          INTEGER NOT NULL DEFAULT 0,
+          conflicts          INTEGER NOT NULL DEFAULT 0,
+          failures           INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        DROP TABLE metrics_hourly;
+
+        -- what a person must be told until they acknowledge it (a damaged outbox moved aside…)
+        CREATE TABLE notices (
+          id              INTEGER PRIMARY KEY,
+          at              INTEGER NOT NULL,
+          message         TEXT    NOT NULL,
+          acknowledged_at INTEGER
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export function checkRegistry(migrations: readonly Migration[]): void {

@@ -1,30 +1,18 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { OutboxError, badInput } from '../errors.ts';
 import { openDatabase, translate } from './database.ts';
+import { FieldsSchema, describeIssue, type CheckedUpdate } from './update-input.ts';
 import {
-  UPDATE_SOURCES,
   UPDATE_STATES,
   type Fields,
   type FieldValue,
   type HistoryEvent,
   type HistoryKind,
   type LastError,
-  type OrderKey,
   type StateCounts,
   type Update,
-  type UpdateInput,
   type UpdateState,
 } from './types.ts';
-
-export const DEFAULT_PROFILE = 'fo';
-
-const MAX_ORDER_NUMBER = 200;
-const MAX_COMPANY = 64;
-const MAX_VALUE = 4000;
-const MAX_FIELDS = 100;
-const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
-// Tab, CR and LF are legitimate inside text values; other control characters are not.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 interface UpdateRow {
   id: number;
@@ -43,12 +31,31 @@ interface UpdateRow {
   last_error_message: string | null;
   created_at: number;
   updated_at: number;
+  taken: number;
+  lost_races: number;
 }
 
 export interface EnqueueResult {
   id: number;
   /** true when the input was merged into an earlier pending update of the same order */
   coalesced: boolean;
+  /** the unfinished update of the same order this one waits behind (it is being sent, or held) */
+  behind?: number;
+}
+
+/** An update the drainer has read: no later change merges into it. */
+export interface TakenUpdate extends Update {
+  /** values this outbox sent to the order's fields before: D365 holding one is our own write */
+  ownValues: Record<string, FieldValue[]>;
+}
+
+/** Own writes kept per order field: enough to recognise our last few values. */
+const OWN_VALUES_KEPT = 5;
+
+export interface Notice {
+  id: number;
+  at: number;
+  message: string;
 }
 
 export interface PageQuery {
@@ -90,7 +97,8 @@ export type Resolution =
 export class Outbox {
   readonly db: Database;
   readonly file: string;
-  readonly notices: string[];
+  /** notices that could not be stored (the database refused the write): kept for this run */
+  private readonly unstoredNotices: Notice[] = [];
   private readonly now: () => number;
   private readonly stmt: ReturnType<typeof prepare>;
 
@@ -101,9 +109,33 @@ export class Outbox {
     this.integrity = integrity;
     this.db = db;
     this.file = file;
-    this.notices = notices;
     this.now = now;
     this.stmt = prepare(db);
+    for (const message of notices) this.addNotice(message);
+  }
+
+  /** Something a person must be told until they acknowledge it: it survives restarts. */
+  addNotice(message: string): void {
+    try {
+      this.transaction(() => this.stmt.addNotice.run(this.now(), message));
+    } catch {
+      this.unstoredNotices.push({ id: -1 - this.unstoredNotices.length, at: this.now(), message });
+    }
+  }
+
+  /** Notices not yet acknowledged, oldest first. */
+  notices(): Notice[] {
+    return [...(this.stmt.openNotices.all() as Notice[]), ...this.unstoredNotices];
+  }
+
+  acknowledgeNotice(id: number): void {
+    if (id < 0) {
+      const i = this.unstoredNotices.findIndex((n) => n.id === id);
+      if (i >= 0) this.unstoredNotices.splice(i, 1);
+      return;
+    }
+    const changed = this.transaction(() => this.stmt.ackNotice.run(this.now(), id).changes);
+    if (changed === 0) throw new OutboxError('NOT_FOUND', `No open notice with id ${id}`);
   }
 
   static open(file: string, options: { now?: () => number; busyTimeoutMs?: number; syncCheckBytes?: number } = {}): Outbox {
@@ -127,27 +159,28 @@ export class Outbox {
 
   // ---- commands -------------------------------------------------------------------------
 
-  enqueue(input: UpdateInput): EnqueueResult {
-    const clean = checkUpdateInput(input);
-    return this.transaction(() => this.enqueueClean(clean));
+  /** Queues a checked update (see checkUpdate): merged into the order's pending update when the drainer has not read it. */
+  enqueue(input: CheckedUpdate): EnqueueResult {
+    return this.transaction(() => this.enqueueChecked(input));
   }
 
-  /** All or nothing: one transaction; the first invalid input aborts everything. */
-  enqueueMany(inputs: Iterable<UpdateInput>): EnqueueResult[] {
+  /** All or nothing: one transaction. */
+  enqueueMany(inputs: Iterable<CheckedUpdate>): EnqueueResult[] {
     return this.transaction(() => {
       const results: EnqueueResult[] = [];
-      for (const input of inputs) results.push(this.enqueueClean(CHECKED.has(input) ? (input as CleanInput) : checkUpdateInput(input)));
+      for (const input of inputs) results.push(this.enqueueChecked(input));
       return results;
     });
   }
 
-  private enqueueClean(input: CleanInput): EnqueueResult {
+  private enqueueChecked(input: CheckedUpdate): EnqueueResult {
     const now = this.now();
     const last = this.stmt.lastOfOrder.get(input.profile, input.company, input.orderNumber) as
-      | Pick<UpdateRow, 'id' | 'state' | 'fields' | 'base'>
+      | Pick<UpdateRow, 'id' | 'state' | 'fields' | 'base' | 'taken'>
       | undefined;
     const request = { fields: input.fields, base: input.base, source: input.source, by: input.queuedBy };
-    if (last && last.state === 'pending') {
+    // Never into an update the drainer has read: it may be on the wire with its old values.
+    if (last && last.state === 'pending' && last.taken === 0) {
       const fields = { ...(JSON.parse(last.fields) as Fields), ...input.fields };
       // The earliest known base of a field is what the first person saw; keep it.
       const oldBase = last.base === null ? null : (JSON.parse(last.base) as Fields);
@@ -156,6 +189,7 @@ export class Outbox {
       this.addEvent(last.id, 'coalesced', request, now);
       return { id: last.id, coalesced: true };
     }
+    const behind = last && (last.state === 'pending' || last.state === 'sending' || last.state === 'held') ? last.id : undefined;
     const info = this.stmt.insert.run(
       input.profile,
       input.company,
@@ -169,8 +203,8 @@ export class Outbox {
       now,
     );
     const id = Number(info.lastInsertRowid);
-    this.addEvent(id, 'queued', request, now);
-    return { id, coalesced: false };
+    this.addEvent(id, 'queued', behind === undefined ? request : { ...request, behind }, now);
+    return behind === undefined ? { id, coalesced: false } : { id, coalesced: false, behind };
   }
 
   hold(id: number, by: string): Update {
@@ -189,9 +223,39 @@ export class Outbox {
   }
 
   /**
+   * The drainer reads the next due updates (never two of one order) and marks them taken in
+   * the same transaction, so a change queued meanwhile waits behind instead of merging.
+   */
+  takeDue(now: number, limit: number): TakenUpdate[] {
+    return this.transaction(() => {
+      const rows = this.stmt.nextDue.all(now, Math.max(1, Math.floor(limit))) as UpdateRow[];
+      return rows.map((r) => {
+        this.stmt.take.run(r.id);
+        return { ...toUpdate(r), ownValues: this.ownValues(r) };
+      });
+    });
+  }
+
+  /** Lets go of taken updates that were not settled (the drain stopped before sending them). */
+  releaseTaken(ids: readonly number[]): void {
+    this.transaction(() => {
+      for (const id of ids) this.stmt.untake.run(id);
+    });
+  }
+
+  private ownValues(r: Pick<UpdateRow, 'profile' | 'company' | 'order_no'>): Record<string, FieldValue[]> {
+    const out: Record<string, FieldValue[]> = {};
+    for (const w of this.stmt.ownWrites.iterate(r.profile, r.company, r.order_no) as Iterable<{ field: string; value: string }>) {
+      (out[w.field] ??= []).push(JSON.parse(w.value) as FieldValue);
+    }
+    return out;
+  }
+
+  /**
    * The drainer takes an update before its PATCH. Fields that had no base get the values D365
    * held at the first GET, stored in the same transaction: after a crash the three-way check
-   * must compare against what we saw then, not what D365 holds after.
+   * must compare against what we saw then, not what D365 holds after. The values about to be
+   * sent are remembered as our own, whatever the PATCH's outcome turns out to be.
    */
   claim(id: number, baseAdditions: Fields = {}): Update {
     return this.transaction(() => {
@@ -201,8 +265,12 @@ export class Outbox {
       if (missing.length > 0) {
         this.stmt.replaceFields.run(JSON.stringify(u.fields), JSON.stringify({ ...(u.base ?? {}), ...Object.fromEntries(missing) }), now, id);
       }
+      for (const [field, value] of Object.entries(u.fields)) {
+        this.stmt.ownWrite.run(u.profile, u.company, u.orderNumber, field, JSON.stringify(value), now);
+        this.stmt.pruneOwnWrites.run(u.profile, u.company, u.orderNumber, field, OWN_VALUES_KEPT);
+      }
       this.stmt.claim.run(now, id);
-      this.addEvent(id, 'sending', { attempt: u.attempts + 1 }, now);
+      this.addEvent(id, 'sending', { attempt: u.attempts + 1, fields: u.fields }, now);
       return this.requireUpdate(id);
     });
   }
@@ -215,6 +283,35 @@ export class Outbox {
 
   markFailed(id: number, error: LastError, detail: Record<string, unknown> = {}): Update {
     return this.transition(id, ['sending', 'pending'], 'failed', 'failed', { ...detail, ...error }, { lastError: error });
+  }
+
+  /**
+   * A pass that ended still losing the ETag race. Past `limit` such passes in a row the update
+   * stops trying by itself: it fails with LOST_RACE, which a person sees and can retry.
+   */
+  lostRace(id: number, nextAttemptAt: number, error: LastError, limit: number, detail: Record<string, unknown> = {}): Update {
+    return this.transaction(() => {
+      const u = this.requireState(id, ['sending', 'pending']);
+      const races = (this.stmt.getRaces.get(id) as { lost_races: number }).lost_races + 1;
+      this.stmt.setRaces.run(races, id);
+      if (races < limit) return this.defer(id, nextAttemptAt, error, { ...detail, lostRaces: races });
+      const minutes = Math.max(1, Math.round((this.now() - u.createdAt) / 60_000));
+      const lost: LastError = {
+        code: 'LOST_RACE',
+        message:
+          `Keeps losing the race: someone changed this order in D365 before each of our last ${races} tries (over ${minutes} min), so nothing was sent. ` +
+          'Retry it when the order is quieter, or find out who else keeps changing it.',
+      };
+      return this.markFailed(id, lost, { ...detail, lostRaces: races, cause: error.message });
+    });
+  }
+
+  /** A person sends a failed update again (or undoes a cancel): back to pending, due now. */
+  retry(id: number, by: string): Update {
+    return this.transaction(() => {
+      this.stmt.setRaces.run(0, id);
+      return this.transition(id, ['failed'], 'pending', 'requeued', { by }, { nextAttemptAt: this.now(), lastError: null });
+    });
   }
 
   /** Back to pending, to be tried again at `nextAttemptAt` (retry limit reached, offline, throttled). */
@@ -285,7 +382,11 @@ export class Outbox {
    * take-theirs drops the contested fields; edit replaces our values and requeues.
    */
   resolve(id: number, resolution: Resolution, by: string): Update {
-    if (resolution.action === 'edit') validateFields(resolution.fields, 'fields');
+    if (resolution.action === 'edit') {
+      const checked = FieldsSchema.safeParse(resolution.fields);
+      if (!checked.success) throw badInput(describeIssue({}, { ...checked.error.issues[0]!, path: ['fields', ...checked.error.issues[0]!.path] }));
+      resolution = { action: 'edit', fields: checked.data };
+    }
     return this.transaction(() => {
       const u = this.requireState(id, ['conflict']);
       const now = this.now();
@@ -329,6 +430,8 @@ export class Outbox {
         this.stmt.recheck.run(now, now, id);
         this.addEvent(id, 'recheck', { reason: 'interrupted while sending' }, now);
       }
+      // Only the one drainer takes updates: whatever is marked taken now was left by a dead one.
+      this.stmt.untakeAll.run();
       return ids;
     });
   }
@@ -369,6 +472,15 @@ export class Outbox {
   /** Up to `limit` due updates in drain order; never two of one order (the later one waits). */
   dueBatch(now: number, limit: number): Update[] {
     return (this.stmt.nextDue.all(now, Math.max(1, Math.floor(limit))) as UpdateRow[]).map(toUpdate);
+  }
+
+  /**
+   * Due times further ahead than `horizonMs` were set by a clock that was wrong (or by a wait
+   * longer than any backoff): they are due now. Returns how many were pulled in.
+   */
+  pullInFarFuture(now: number, horizonMs: number): number {
+    if (!this.stmt.farFuture.get(now + horizonMs)) return 0;
+    return this.transaction(() => this.stmt.pullIn.run(now, now + horizonMs).changes);
   }
 
   /** When the earliest pending update becomes due (for sleeping until then). */
@@ -465,11 +577,11 @@ function prepare(db: Database) {
   return {
     insert: p(`INSERT INTO updates (profile, company, order_no, fields, base, source, queued_by, state, next_attempt_at, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`),
-    lastOfOrder: p(`SELECT id, state, fields, base FROM updates WHERE profile = ? AND company = ? AND order_no = ? ORDER BY id DESC LIMIT 1`),
+    lastOfOrder: p(`SELECT id, state, fields, base, taken FROM updates WHERE profile = ? AND company = ? AND order_no = ? ORDER BY id DESC LIMIT 1`),
     coalesce: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
     replaceFields: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
     claim: p(`UPDATE updates SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?`),
-    setState: p(`UPDATE updates SET state = @state, updated_at = @now,
+    setState: p(`UPDATE updates SET state = @state, updated_at = @now, taken = 0,
                    next_attempt_at = coalesce(@next, next_attempt_at),
                    last_error_code = CASE WHEN @keepError THEN last_error_code ELSE @code END,
                    last_error_message = CASE WHEN @keepError THEN last_error_message ELSE @message END
@@ -485,7 +597,23 @@ function prepare(db: Database) {
                     WHERE e.profile = u.profile AND e.company = u.company AND e.order_no = u.order_no
                       AND e.id < u.id AND e.state IN ('pending', 'sending', 'held'))
                 ORDER BY u.next_attempt_at, u.id LIMIT ?`),
+    addNotice: p(`INSERT INTO notices (at, message) VALUES (?, ?)`),
+    openNotices: p(`SELECT id, at, message FROM notices WHERE acknowledged_at IS NULL ORDER BY id`),
+    ackNotice: p(`UPDATE notices SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL`),
+    farFuture: p(`SELECT 1 FROM updates WHERE state = 'pending' AND next_attempt_at > ? LIMIT 1`),
+    pullIn: p(`UPDATE updates SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`),
     nextDueAt: p(`SELECT min(next_attempt_at) AS at FROM updates WHERE state = 'pending'`),
+    take: p(`UPDATE updates SET taken = 1 WHERE id = ?`),
+    untake: p(`UPDATE updates SET taken = 0 WHERE id = ? AND taken = 1`),
+    untakeAll: p(`UPDATE updates SET taken = 0 WHERE taken = 1`),
+    getRaces: p(`SELECT lost_races FROM updates WHERE id = ?`),
+    setRaces: p(`UPDATE updates SET lost_races = ? WHERE id = ?`),
+    ownWrites: p(`SELECT field, value FROM own_writes WHERE profile = ? AND company = ? AND order_no = ? ORDER BY at DESC`),
+    ownWrite: p(`INSERT INTO own_writes (profile, company, order_no, field, value, at) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT DO UPDATE SET at = excluded.at`),
+    pruneOwnWrites: p(`DELETE FROM own_writes WHERE (profile, company, order_no, field, value) IN (
+                         SELECT profile, company, order_no, field, value FROM own_writes
+                         WHERE profile = ? AND company = ? AND order_no = ? AND field = ? ORDER BY at DESC LIMIT -1 OFFSET ?)`),
     sendingIds: p(`SELECT id FROM updates WHERE state = 'sending' ORDER BY id`),
     recheck: p(`UPDATE updates SET state = 'pending', recheck = 1, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
     insertConflict: p(`INSERT INTO conflicts (update_id, profile, company, order_no, field, base, ours, theirs, etag, detected_at)
@@ -518,74 +646,3 @@ function toUpdate(r: UpdateRow): Update {
   };
 }
 
-export interface CleanInput extends OrderKey {
-  fields: Fields;
-  base: Fields | null;
-  source: UpdateInput['source'];
-  queuedBy: string;
-}
-
-export function describeKey(k: Pick<OrderKey, 'company' | 'orderNumber'>): string {
-  return `order ${JSON.stringify(k.orderNumber)} (company ${JSON.stringify(k.company)})`;
-}
-
-function validateText(value: unknown, what: string, max: number): string {
-  if (typeof value !== 'string') throw badInput(`${what} must be text, got ${typeof value}`);
-  const trimmed = value.trim();
-  if (trimmed === '') throw badInput(`${what} is empty`);
-  if (trimmed.length > max) throw badInput(`${what} is ${trimmed.length} characters long; the limit is ${max}`);
-  if (CONTROL.test(trimmed)) throw badInput(`${what} ${JSON.stringify(trimmed)} contains a control character`);
-  return trimmed;
-}
-
-export function validateFieldName(name: string, what = 'field name'): void {
-  if (!FIELD_NAME.test(name)) {
-    throw badInput(`${what} ${JSON.stringify(name)} is not a valid D365 field name (letters, digits and _, starting with a letter)`);
-  }
-}
-
-export function validateFields(fields: unknown, what: string): Fields {
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) throw badInput(`${what} must be an object of field → value`);
-  const entries = Object.entries(fields);
-  if (entries.length > MAX_FIELDS) throw badInput(`${what} has ${entries.length} fields; the limit is ${MAX_FIELDS}`);
-  const out: Fields = {};
-  for (const [name, value] of entries) {
-    validateFieldName(name, `${what}: field`);
-    if (typeof value === 'string') {
-      if (value.length > MAX_VALUE) throw badInput(`${what}: value of ${name} is ${value.length} characters long; the limit is ${MAX_VALUE}`);
-      if (CONTROL.test(value)) throw badInput(`${what}: value of ${name} contains a control character`);
-    } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw badInput(`${what}: value of ${name} is not a finite number`);
-    } else if (typeof value !== 'boolean' && value !== null) {
-      throw badInput(`${what}: value of ${name} must be text, a number, true/false or null`);
-    }
-    out[name] = value as FieldValue;
-  }
-  return out;
-}
-
-/** Inputs checkUpdateInput produced: a bulk import need not check every row twice. */
-const CHECKED = new WeakSet<object>();
-
-/** Checks an update as enqueue would, throwing BAD_INPUT that says what is wrong. */
-export function checkUpdateInput(input: UpdateInput): CleanInput {
-  if (typeof input !== 'object' || input === null) throw badInput('an update must be an object');
-  const orderNumber = validateText(input.orderNumber, 'order number', MAX_ORDER_NUMBER);
-  const company = validateText(input.company, 'company', MAX_COMPANY);
-  const profile = input.profile === undefined ? DEFAULT_PROFILE : validateText(input.profile, 'profile', 32);
-  const fields = validateFields(input.fields, `${describeKey({ company, orderNumber })}`);
-  if (Object.keys(fields).length === 0) throw badInput(`${describeKey({ company, orderNumber })} changes no field`);
-  let base: Fields | null = null;
-  if (input.base !== undefined && input.base !== null) {
-    base = validateFields(input.base, `base of ${describeKey({ company, orderNumber })}`);
-    for (const name of Object.keys(base)) {
-      if (!(name in fields)) throw badInput(`base value given for ${name}, which ${describeKey({ company, orderNumber })} does not change`);
-    }
-    if (Object.keys(base).length === 0) base = null;
-  }
-  if (!UPDATE_SOURCES.includes(input.source)) throw badInput(`unknown source ${JSON.stringify(input.source)}`);
-  const queuedBy = validateText(input.queuedBy, 'queued by', 200);
-  const clean: CleanInput = { profile, company, orderNumber, fields, base, source: input.source, queuedBy };
-  CHECKED.add(clean);
-  return clean;
-}

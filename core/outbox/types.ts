@@ -15,16 +15,6 @@ export interface OrderKey {
   orderNumber: string;
 }
 
-export interface UpdateInput extends Partial<Pick<OrderKey, 'profile'>> {
-  company: string;
-  orderNumber: string;
-  fields: Fields;
-  /** the values the person saw when deciding, for the three-way check */
-  base?: Fields | null;
-  source: UpdateSource;
-  queuedBy: string;
-}
-
 export interface LastError {
   code: string;
   message: string;

@@ -2,25 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { Agent } from '../../core/agent.ts';
+import { Agent, demoFolder } from '../../core/agent.ts';
 import type { StampedEvent } from '../../core/events.ts';
-import { KeychainSecretStore, MemorySecretStore, type SecretStore } from '../../core/secrets.ts';
-import type { SimulatorOptions } from '../../core/simulator/types.ts';
+import { MemorySecretStore } from '../../core/secrets.ts';
 import { UsageError, flag, str, type CliContext, type Command } from './context.ts';
 import { countsText } from './format.ts';
 
-/** The keychain, unless OUTBOX_CLIENT_SECRET is set (headless sites without one); says which. */
-function secretSource(ctx: CliContext): { secrets: SecretStore; envSecret?: string } {
-  const envSecret = ctx.env.OUTBOX_CLIENT_SECRET;
-  if (envSecret && envSecret !== '') {
-    ctx.err('outbox: using the client secret from OUTBOX_CLIENT_SECRET (not the OS keychain)\n');
-    return { secrets: new MemorySecretStore('environment'), envSecret };
-  }
-  return { secrets: new KeychainSecretStore() };
-}
-
-export async function openAgent(ctx: CliContext, simulator?: SimulatorOptions): Promise<Agent> {
-  return Agent.open({ dataDir: ctx.dataDir, queuedBy: ctx.queuedBy(), simulator, ...secretSource(ctx) });
+/** The agent with its D365 link; says where the secret comes from when it is the environment. */
+export async function openAgent(ctx: CliContext): Promise<Agent> {
+  const source = ctx.secretSource();
+  if (source.envSecret) ctx.err('outbox: using the client secret from OUTBOX_CLIENT_SECRET (not the OS keychain)\n');
+  return Agent.open({ dataDir: ctx.dataDir, queuedBy: ctx.queuedBy(), defaultCompany: ctx.company(), ...source });
 }
 
 /** One readable line per event, for the terminal. */
@@ -39,6 +31,8 @@ export function eventLine(e: StampedEvent): string | null {
       return e.error ? `later     #${e.id}: ${e.error.message}` : null;
     case 'paused':
       return `paused    ${e.reason}${e.until ? ` until ${new Date(e.until).toISOString()}` : ''}: ${e.message}`;
+    case 'long-pause':
+      return `ALERT     sending has been held since ${new Date(e.since).toISOString()} (${e.reason})${e.until ? `; it resumes by itself at ${new Date(e.until).toISOString()}` : '; it waits for you'}: ${e.message}`;
     case 'resumed':
       return 'resumed';
     default:
@@ -90,9 +84,10 @@ const connect: Command = {
     if (!url || !tenant || !clientId) throw new UsageError('--url, --tenant and --client-id are required');
     const profile = str(args, 'profile') ?? 'fo';
     if (profile !== 'fo' && profile !== 'bc') throw new UsageError(`--profile ${JSON.stringify(profile)} must be fo or bc`);
-    const usingEnv = Boolean(ctx.env.OUTBOX_CLIENT_SECRET);
-    const secret = usingEnv ? undefined : await readSecret(ctx, flag(args, 'secret-stdin'));
-    if (!usingEnv && !secret) throw new UsageError('the client secret is empty');
+    const envSecret = ctx.secretSource().envSecret;
+    const usingEnv = envSecret !== undefined;
+    const secret = usingEnv ? envSecret : await readSecret(ctx, flag(args, 'secret-stdin'));
+    if (!secret) throw new UsageError('the client secret is empty');
     const agent = await openAgent(ctx);
     try {
       const company = str(args, 'company');
@@ -124,7 +119,7 @@ const drain: Command = {
   details: [
     'With --until-idle it exits when nothing due is left (waiting out throttling and outages),',
     'printing done/conflict/failed counts; otherwise it drains until interrupted (Ctrl-C).',
-    'With no D365 environment configured it drains against the embedded simulator.',
+    'With no usable D365 connection it sends nothing, says so and exits 1: run `outbox connect` first.',
   ].join('\n'),
   options: { 'until-idle': { type: 'boolean' } },
   async run(ctx, args) {
@@ -134,14 +129,19 @@ const drain: Command = {
       if (line) ctx.out(line + '\n');
     });
     try {
-      const status = await agent.status();
-      if (status.mode === 'simulator') ctx.err(`outbox: no D365 environment configured — draining against the embedded simulator at ${status.target}\n`);
+      const api = agent.api();
+      const status = await api.status();
+      if (status.connection) {
+        ctx.err(`outbox: ${status.connection}\n`);
+        return 1;
+      }
       if (flag(args, 'until-idle')) {
-        const s = await agent.drainer.drainUntilIdle();
+        const s = await agent.drainUntilIdle();
+        const after = await api.status();
         ctx.out(`summary: ${s.done} done, ${s.conflict} conflict, ${s.failed} failed, ${s.deferred} deferred\n`);
-        ctx.out(`${countsText(agent.outbox.counts())}\n`);
+        ctx.out(`${countsText(after.counts)}\n`);
         if (s.stoppedBecause) {
-          ctx.err(`outbox: stopped: ${agent.drainer.status().paused?.message ?? s.stoppedBecause}\n`);
+          ctx.err(`outbox: stopped: ${after.drain.paused?.message ?? s.stoppedBecause}\n`);
           return 1;
         }
         return 0;
@@ -156,9 +156,12 @@ const drain: Command = {
   },
 };
 
+/** Until Ctrl-C or SIGTERM. A ref'd timer keeps the process alive: signal handlers alone do not. */
 function untilInterrupted(): Promise<void> {
   return new Promise((resolve) => {
+    const alive = setInterval(() => {}, 60_000);
     const done = () => {
+      clearInterval(alive);
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
       resolve();
@@ -176,7 +179,7 @@ const demo: Command = {
   details: [
     'Starts the embedded D365 simulator with background writers (other users touching the same',
     'orders), queues updates and drains them, printing retries, conflicts and the outcome.',
-    'Uses a fresh temporary outbox unless --data-dir is given.',
+    'Its outbox is its own: a fresh temporary folder, or DIR/demo with --data-dir DIR (never the real queue).',
   ].join('\n'),
   options: { orders: { type: 'string' }, seed: { type: 'string' } },
   async run(ctx, args) {
@@ -184,12 +187,12 @@ const demo: Command = {
     const seed = Number(str(args, 'seed') ?? 7);
     if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError('--orders must be a whole number from 1 to 10000');
     if (!Number.isInteger(seed)) throw new UsageError('--seed must be a whole number');
-    const dataDir = ctx.dataDirChosen ? ctx.dataDir : fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-demo-'));
+    const dataDir = ctx.dataDirChosen ? demoFolder(ctx.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-demo-'));
     const agent = await Agent.open({
       dataDir,
       queuedBy: ctx.queuedBy(),
       secrets: new MemorySecretStore(),
-      simulator: { seed, orders: Math.max(100, n), latencyMs: 20, writers: { onRequest: 0.3, sameFieldProbability: 0.5 } },
+      demo: { seed, orders: Math.max(100, n), latencyMs: 20, writers: { onRequest: 0.3, sameFieldProbability: 0.5 } },
       drainer: { retry: { retryLimit: 3, backoffMs: [100, 300, 800], jitter: 0.25 } },
     });
     const off = agent.subscribe((e) => {
@@ -198,14 +201,13 @@ const demo: Command = {
     });
     try {
       const status = await agent.status();
-      if (status.mode !== 'simulator') throw new UsageError('demo needs an outbox with no D365 connection; give a fresh --data-dir');
       ctx.out(`simulator: ${status.target} (seed ${seed}); queuing ${n} updates…\n`);
       const modes = ['10', '20', '30', 'AIR', 'TRUCK'];
       for (let i = 1; i <= n; i++) {
         const orderNumber = `SO-${String(i).padStart(6, '0')}`;
         await agent.api().enqueue({ orderNumber, fields: { DeliveryModeCode: modes[i % modes.length]!, RequestedShippingDate: `2027-01-${String((i % 28) + 1).padStart(2, '0')}T12:00:00Z` } });
       }
-      const s = await agent.drainer.drainUntilIdle();
+      const s = await agent.drainUntilIdle();
       ctx.out(`\nsummary: ${s.done} done, ${s.conflict} conflict (waiting for a person), ${s.failed} failed\n`);
       ctx.out(`metrics: ${JSON.stringify((({ totals, retriesPerSuccess }) => ({ ...totals, retriesPerSuccess: Number(retriesPerSuccess.toFixed(2)) }))(await agent.api().metrics()))}\n`);
       ctx.out(`outbox kept in ${dataDir}\n  try: outbox --data-dir ${JSON.stringify(dataDir)} conflicts export --format csv\n`);

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import { exportConflicts, parseDateFilter, type ExportFormat } from '../../core/conflicts/conflict-log.ts';
-import { planImport } from '../../core/csv/import.ts';
-import { validateFieldName } from '../../core/outbox/outbox.ts';
+import path from 'node:path';
+import { parseDateFilter } from '../../core/conflicts/conflict-log.ts';
+import { CSV_ENCODINGS, decodeCsv, type CsvEncoding } from '../../core/csv/decode.ts';
 import type { Fields, Update, UpdateState } from '../../core/outbox/types.ts';
 import { UPDATE_STATES } from '../../core/outbox/types.ts';
+import { checkFieldName } from '../../core/outbox/update-input.ts';
 import { UsageError, flag, parseCount, parseId, str, strings, write, type CliContext, type Command, type Parsed } from './context.ts';
 import { AGENT_COMMANDS } from './agent-commands.ts';
 import { countsText, updateDetail, updatesTable } from './format.ts';
@@ -19,7 +20,7 @@ function assignments(args: string[], what: string): Fields {
     if (eq <= 0) throw new UsageError(`${what} ${JSON.stringify(a)} is not FIELD=VALUE`);
     const name = a.slice(0, eq);
     // Before the assignment below: `__proto__=x` would otherwise vanish instead of being refused.
-    validateFieldName(name, `${what} field`);
+    checkFieldName(name, `${what} field`);
     if (Object.hasOwn(fields, name)) throw new UsageError(`${what} ${name} is given twice`);
     fields[name] = a.slice(eq + 1);
   }
@@ -30,10 +31,16 @@ function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Says, on stderr, that nothing is being sent when no usable D365 connection is set. */
+async function notConnected(ctx: CliContext): Promise<void> {
+  const line = (await (await ctx.api()).status()).connection;
+  if (line) ctx.err(`outbox: ${line}\n`);
 }
 
 const enqueue: Command = {
@@ -47,55 +54,69 @@ const enqueue: Command = {
     'The company defaults to $OUTBOX_COMPANY, else the saved preference, else USMF.',
   ].join('\n'),
   options: { base: { type: 'string', multiple: true }, company: { type: 'string' } },
-  run(ctx, args) {
+  async run(ctx, args) {
     const [order, ...rest] = args.positionals;
     if (order === undefined) throw new UsageError('the order number is missing');
     if (rest.length === 0) throw new UsageError('give at least one FIELD=VALUE to change');
     const fields = assignments(rest, 'change');
     const base = assignments(strings(args, 'base'), '--base');
-    const outbox = ctx.outbox();
-    const r = outbox.enqueue({
-      company: str(args, 'company') ?? ctx.defaultCompany(),
+    const api = await ctx.api();
+    const r = await api.enqueue({
+      company: str(args, 'company') ?? ctx.company(),
       orderNumber: order,
       fields,
       base: Object.keys(base).length ? base : null,
       source: 'cli',
-      queuedBy: ctx.queuedBy(),
     });
     ctx.out(`${r.id}\n`);
     if (r.coalesced) ctx.err(`outbox: merged into the earlier pending update ${r.id} of order ${JSON.stringify(order.trim())}\n`);
+    if (r.behind !== undefined) ctx.err(`outbox: queued behind update ${r.behind} of order ${JSON.stringify(order.trim())}, which is being sent; this one goes out after it\n`);
+    await notConnected(ctx);
   },
 };
 
 const importCmd: Command = {
-  usage: 'import FILE.csv   (- reads standard input)',
+  usage: 'import FILE.csv [--encoding utf-8|windows-1252]   (- reads standard input)',
   summary: 'queue every row of a CSV file, or none if any row is bad',
   details: [
     'Header: order,company,<field>…,base.<field>…  (company is optional).',
     'An empty cell leaves that field alone for that row. Every bad row is reported as FILE:LINE.',
+    'The file must be UTF-8 (with or without BOM) unless --encoding windows-1252 says otherwise;',
+    'a file in another encoding is refused naming its first unreadable line.',
   ].join('\n'),
-  options: {},
+  options: { encoding: { type: 'string' } },
   async run(ctx, args) {
     const [file, extra] = args.positionals;
     if (file === undefined) throw new UsageError('the CSV file is missing (use - for standard input)');
     if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+    const encoding = (str(args, 'encoding') ?? 'utf-8').toLowerCase();
+    if (!(CSV_ENCODINGS as readonly string[]).includes(encoding)) throw new UsageError(`--encoding ${JSON.stringify(encoding)} must be one of ${CSV_ENCODINGS.join(', ')}`);
     const name = file === '-' ? '<stdin>' : file;
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = file === '-' ? await readAll(ctx.io.stdin) : fs.readFileSync(file, 'utf8');
+      bytes = file === '-' ? await readAll(ctx.io.stdin) : fs.readFileSync(file);
     } catch (e) {
       throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    const plan = planImport(text, { defaultCompany: ctx.defaultCompany(), queuedBy: ctx.queuedBy() });
-    if (plan.problems.length > 0) {
-      for (const p of plan.problems) ctx.err(`${name}:${p.line}: ${p.message}\n`);
-      const n = plan.problems.length;
+    let csv: string;
+    try {
+      csv = decodeCsv(bytes, encoding as CsvEncoding);
+    } catch (e) {
+      ctx.err(`${name}:${(e as Error).message.replace(/^line /, '')}\n`);
+      ctx.err(`outbox: import: ${name} could not be read; nothing was queued\n`);
+      return 2;
+    }
+    const api = await ctx.api();
+    const preview = await api.previewImport({ csv });
+    if (preview.problems.length > 0) {
+      for (const p of preview.problems) ctx.err(`${name}:${p.line}: ${p.message}\n`);
+      const n = preview.problems.length;
       ctx.err(`outbox: import: ${n} bad ${n === 1 ? 'row' : 'rows'} in ${name}; nothing was queued\n`);
       return 2;
     }
-    const results = ctx.outbox().enqueueMany(plan.rows.map((r) => r.input));
-    const merged = results.filter((r) => r.coalesced).length;
-    ctx.out(`queued ${results.length} ${results.length === 1 ? 'row' : 'rows'} from ${name}` + (merged ? ` (${merged} merged into earlier pending updates)` : '') + '\n');
+    const r = await api.importCsv({ csv });
+    ctx.out(`queued ${r.queued} ${r.queued === 1 ? 'row' : 'rows'} from ${name}` + (r.merged ? ` (${r.merged} merged into earlier pending updates)` : '') + '\n');
+    await notConnected(ctx);
   },
 };
 
@@ -110,17 +131,17 @@ const list: Command = {
   summary: 'show the most recently changed updates',
   details: `States: ${UPDATE_STATES.join(', ')}. --limit defaults to 50 (at most ${MAX_LIST}).`,
   options: { state: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
-  run(ctx, args) {
+  async run(ctx, args) {
     if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
     const state = parseState(str(args, 'state'));
     const limit = parseCount(str(args, 'limit') ?? '50', '--limit', MAX_LIST);
     const search = str(args, 'search');
-    const outbox = ctx.outbox();
+    const api = await ctx.api();
     const items: Update[] = [];
     let after;
     let more = false;
     do {
-      const page = outbox.page({ state, search, limit: Math.min(PAGE, limit - items.length), after });
+      const page = await api.listUpdates({ state, search, limit: Math.min(PAGE, limit - items.length), after });
       items.push(...page.items);
       after = page.next ?? undefined;
       more = page.next !== null;
@@ -135,16 +156,10 @@ const show: Command = {
   usage: 'show ID [--json]',
   summary: 'show one update with its history',
   options: { json: { type: 'boolean' } },
-  run(ctx, args) {
+  async run(ctx, args) {
     const id = parseId(args.positionals[0]);
-    const outbox = ctx.outbox();
-    const u = outbox.get(id);
-    if (!u) {
-      ctx.err(`outbox: show: no update with id ${id}\n`);
-      return 2;
-    }
-    const history = outbox.history(id);
-    ctx.out(flag(args, 'json') ? json({ ...u, history }) : updateDetail(u, history));
+    const { update, history } = await (await ctx.api()).getUpdate({ id });
+    ctx.out(flag(args, 'json') ? json({ ...update, history }) : updateDetail(update, history));
   },
 };
 
@@ -152,20 +167,22 @@ const status: Command = {
   usage: 'status [--json]',
   summary: 'count the updates in each state',
   options: { json: { type: 'boolean' } },
-  run(ctx, args) {
-    const counts = ctx.outbox().counts();
-    ctx.out(flag(args, 'json') ? JSON.stringify(counts) + '\n' : countsText(counts));
+  async run(ctx, args) {
+    const status = await (await ctx.api()).status();
+    ctx.out(flag(args, 'json') ? JSON.stringify(status.counts) + '\n' : countsText(status.counts));
+    if (status.connection) ctx.err(`outbox: ${status.connection}\n`);
   },
 };
 
-function stateChange(verb: string, summary: string, act: (ctx: CliContext, id: number) => Update): Command {
+function stateChange(verb: 'hold' | 'release' | 'cancel' | 'retry', summary: string): Command {
   return {
     usage: `${verb} ID`,
     summary,
     options: {},
-    run(ctx, args) {
+    async run(ctx, args) {
       if (args.positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[1])}`);
-      const u = act(ctx, parseId(args.positionals[0]));
+      const id = parseId(args.positionals[0]);
+      const u = await (await ctx.api())[verb]({ id });
       ctx.out(`update ${u.id} (${u.orderNumber}) is now ${u.state}\n`);
     },
   };
@@ -189,20 +206,21 @@ const conflicts: Command = {
     const since = str(args, 'since');
     // Checked before any file exists, so a typo leaves nothing behind.
     if (since !== undefined) parseDateFilter(since, '--since');
-    const chunks = exportConflicts(ctx.outbox().db, format as ExportFormat, since === undefined ? {} : { since });
+    const file = await (await ctx.api()).exportConflicts({ format, ...(since === undefined ? {} : { since }) });
     const out = str(args, 'out');
     if (out === undefined) {
-      for (const chunk of chunks) await write(ctx.io.stdout, chunk);
+      await write(ctx.io.stdout, file.body);
       return;
     }
-    await writeWhole(out, chunks);
+    await writeWhole(out, [file.body]);
     ctx.err(`outbox: conflicts written to ${out}\n`);
   },
 };
 
-/** Writes to FILE.tmp, syncs, then renames: a reader never sees half an export. */
+/** Writes to FILE.<pid>.tmp, syncs, then renames: a reader never sees half an export. */
 async function writeWhole(file: string, chunks: Iterable<string>): Promise<void> {
-  const tmp = `${file}.tmp`;
+  removeStaleTemps(file);
+  const tmp = `${file}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'w');
@@ -220,6 +238,44 @@ async function writeWhole(file: string, chunks: Iterable<string>): Promise<void>
   }
 }
 
+/** What killed exports of the same file left behind (their process is gone). */
+function removeStaleTemps(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (name === `${prefix}tmp` || (m && !processAlive(Number(m[1])))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const notices: Command = {
+  usage: 'notices [--ack ID]',
+  summary: 'show what the agent must tell you (a damaged outbox moved aside…), or acknowledge one',
+  details: 'A notice is repeated by every command until it is acknowledged with --ack ID.',
+  options: { ack: { type: 'string' } },
+  async run(ctx, args) {
+    const api = await ctx.api();
+    const ack = str(args, 'ack');
+    const open = ack === undefined ? (await api.status()).notices : await api.acknowledgeNotice({ id: parseId(ack) });
+    ctx.out(open.length ? open.map((n) => `${n.id}  ${new Date(n.at).toISOString()}  ${n.message}`).join('\n') + '\n' : 'no notices\n');
+  },
+};
+
 /**
  * The command table. A new command is one entry: its usage, a summary for `outbox --help`,
  * its options for parseArgs, and a run function that calls core and prints.
@@ -230,10 +286,12 @@ export const COMMANDS: Record<string, Command> = {
   list,
   show,
   status,
-  hold: stateChange('hold', 'pause a pending update', (ctx, id) => ctx.outbox().hold(id, ctx.queuedBy())),
-  release: stateChange('release', 'let a held update be sent again', (ctx, id) => ctx.outbox().release(id, ctx.queuedBy())),
-  cancel: stateChange('cancel', 'drop a pending or held update (kept, as failed/CANCELLED)', (ctx, id) => ctx.outbox().cancel(id, ctx.queuedBy())),
+  hold: stateChange('hold', 'pause a pending update'),
+  release: stateChange('release', 'let a held update be sent again'),
+  cancel: stateChange('cancel', 'drop a pending or held update (kept, as failed/CANCELLED)'),
+  retry: stateChange('retry', 'send a failed (or cancelled) update again'),
   conflicts,
+  notices,
   ...AGENT_COMMANDS,
 };
 

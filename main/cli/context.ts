@@ -1,6 +1,7 @@
-import os from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
-import type { Outbox } from '../../core/outbox/outbox.ts';
+import type { Agent } from '../../core/agent.ts';
+import type { AgentApi } from '../../core/api.ts';
+import type { SecretSource } from '../../core/secrets.ts';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -25,14 +26,21 @@ export interface CliContext {
   /** --data-dir or OUTBOX_DATA_DIR was given (not the per-user default) */
   dataDirChosen: boolean;
   databaseFile: string;
-  /** opened on first use and closed by runCli, so `help` never touches the database */
-  outbox(): Outbox;
+  /**
+   * The agent of the data folder without a D365 link (nothing is sent, the keychain is not
+   * read), opened on first use and closed by runCli, so `help` never touches the database.
+   */
+  agent(): Promise<Agent>;
+  /** the contract of that agent: every queue command goes through it, as the UI's do */
+  api(): Promise<AgentApi>;
+  /** OUTBOX_CLIENT_SECRET or the keychain, read (and the variable removed) once */
+  secretSource(): SecretSource;
   out(text: string): void;
   err(text: string): void;
   /** who queued an update: OUTBOX_USER, else user@host */
   queuedBy(): string;
-  /** OUTBOX_COMPANY, else the saved preference, else USMF */
-  defaultCompany(): string;
+  /** OUTBOX_COMPANY, when set; else the agent uses the saved preference (USMF by default) */
+  company(): string | undefined;
 }
 
 export interface Command {
@@ -54,16 +62,7 @@ export class UsageError extends Error {
   }
 }
 
-export function queuedBy(env: NodeJS.ProcessEnv): string {
-  if (env.OUTBOX_USER && env.OUTBOX_USER.trim() !== '') return env.OUTBOX_USER.trim();
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // no passwd entry (some containers): the host still says where it came from
-  }
-  return `${user}@${os.hostname()}`;
-}
+export { queuedBy } from '../../core/paths.ts';
 
 export function flag(args: Parsed, name: string): boolean {
   return args.values[name] === true;

@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../../core/api.ts';
+import { Agent } from '../../core/agent.ts';
 import { isOutboxError, type OutboxErrorCode } from '../../core/errors.ts';
-import { Outbox } from '../../core/outbox/outbox.ts';
 import { databaseFile, defaultDataDir } from '../../core/paths.ts';
-import { Settings } from '../../core/settings.ts';
+import { secretSourceFrom, type SecretSource } from '../../core/secrets.ts';
 import { COMMANDS } from './commands.ts';
 import { UsageError, queuedBy, type CliContext, type CliIo, type Command, type OptionsConfig, type Parsed } from './context.ts';
 
@@ -80,7 +80,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const err = (t: string) => void io.stderr.write(t);
   const { lead, name, rest } = splitGlobal(argv);
   let label = 'outbox';
-  let outbox: Outbox | null = null;
+  let agent: Promise<Agent> | null = null;
+  let secrets: SecretSource | null = null;
   let command: Command | undefined;
   try {
     const global = parse(lead, GLOBAL_OPTIONS, false);
@@ -128,19 +129,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       dataDir,
       dataDirChosen: chosen !== undefined,
       databaseFile: file,
-      outbox() {
-        if (!outbox) {
-          outbox = Outbox.open(file);
-          for (const notice of outbox.notices) err(`outbox: notice: ${notice}\n`);
-        }
-        return outbox;
+      agent() {
+        agent ??= Agent.open({ dataDir, connect: false, queuedBy: queuedBy(env), defaultCompany: ctx.company(), ...ctx.secretSource() }).then(async (a) => {
+          for (const notice of (await a.api().status()).notices) err(`outbox: notice: ${notice.message} (outbox notices --ack ${notice.id} once dealt with)\n`);
+          return a;
+        });
+        return agent;
+      },
+      async api() {
+        return (await ctx.agent()).api();
+      },
+      secretSource() {
+        secrets ??= secretSourceFrom(env);
+        return secrets;
       },
       out,
       err,
       queuedBy: () => queuedBy(env),
-      defaultCompany() {
-        if (env.OUTBOX_COMPANY && env.OUTBOX_COMPANY.trim() !== '') return env.OUTBOX_COMPANY.trim();
-        return new Settings(ctx.outbox().db).preferences().defaultCompany;
+      company() {
+        return env.OUTBOX_COMPANY && env.OUTBOX_COMPANY.trim() !== '' ? env.OUTBOX_COMPANY.trim() : undefined;
       },
     };
     return (await command.run(ctx, args)) ?? 0;
@@ -158,6 +165,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     err(`${label}: unexpected error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   } finally {
-    (outbox as Outbox | null)?.close();
+    if (agent) await (await (agent as Promise<Agent>).catch(() => null))?.close();
   }
 }

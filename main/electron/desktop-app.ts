@@ -5,11 +5,11 @@
  */
 import os from 'node:os';
 import { app, type BrowserWindow } from 'electron';
-import { Agent } from '../../core/agent.ts';
-import type { ApiMethod } from '../../core/api.ts';
+import type { ApiMethod, SettingsView } from '../../core/api.ts';
+import { DemoSwitch } from '../../core/demo.ts';
+import { queuedBy } from '../../core/paths.ts';
 import type { SecretStore } from '../../core/secrets.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
-import { queuedBy } from '../cli/context.ts';
 import { sendEvent, sendNavigate, setupIpc } from './ipc.ts';
 import { secretSource } from './keychain.ts';
 import { applyLoginItem } from './login-item.ts';
@@ -33,7 +33,7 @@ export interface DesktopOptions {
 }
 
 export interface DesktopApp {
-  agent: Agent;
+  agent: DemoSwitch;
   window(): BrowserWindow | null;
   /** shows the window, at a route when given (`#/conflicts/12`) */
   open(route?: string): void;
@@ -45,10 +45,13 @@ export async function startDesktopApp(opts: DesktopOptions): Promise<DesktopApp>
   const { log, paths } = opts;
   const { secrets, envSecret } = secretSource(opts.env, (s) => log.rememberSecret(s), opts.keychain);
   const dataDir = app.getPath('userData');
-  const agent = await Agent.open({ dataDir, secrets, envSecret, queuedBy: queuedBy(opts.env), simulator: opts.simulator });
+  const agent = await DemoSwitch.open({ dataDir, secrets, envSecret, queuedBy: queuedBy(opts.env), simulator: opts.simulator });
+  // A fresh install with nothing configured shows the demo (in its own outbox); a real queue never.
+  const first = await agent.api().status();
+  if (first.mode === 'not-connected' && Object.values(first.counts).every((n) => n === 0)) await agent.invoke('startDemo', undefined);
   agent.start();
-  const started = await agent.status();
-  log.info(`agent started: data in ${dataDir}, ${started.mode} mode, sending to ${started.target}`);
+  const started = await agent.api().status();
+  log.info(`agent started: data in ${dataDir}, ${started.mode} mode${started.target ? `, sending to ${started.target}` : ''}${started.connection ? ` — ${started.connection}` : ''}`);
 
   let win: BrowserWindow | null = null;
   let quitting = false;
@@ -82,9 +85,9 @@ export async function startDesktopApp(opts: DesktopOptions): Promise<DesktopApp>
       if (!r.ok) log.warn(`${method} from the tray failed: ${r.error.code} ${r.error.message}`);
     });
   };
-  const followLoginPreference = (): void => {
+  const followLoginPreference = (startAtLogin: boolean): void => {
     try {
-      applyLoginItem(agent.settings.preferences().startAtLogin, { platform: opts.platform ?? process.platform, env: opts.env, home: opts.home ?? os.homedir() });
+      applyLoginItem(startAtLogin, { platform: opts.platform ?? process.platform, env: opts.env, home: opts.home ?? os.homedir() });
     } catch (e) {
       log.warn('could not update start at login:', e);
     }
@@ -96,10 +99,10 @@ export async function startDesktopApp(opts: DesktopOptions): Promise<DesktopApp>
     pageFile: paths.page,
     warn: (m) => log.warn(m),
     afterCall: (method, result) => {
-      if (method === 'saveSettings' && result.ok) followLoginPreference();
+      if (method === 'saveSettings' && result.ok) followLoginPreference((result.value as SettingsView).preferences.startAtLogin);
     },
   });
-  followLoginPreference();
+  followLoginPreference((await agent.api().getSettings()).preferences.startAtLogin);
 
   let model = trayModelFrom(started);
   const tray = setupTray(paths.trayIcons, model, {
@@ -117,7 +120,7 @@ export async function startDesktopApp(opts: DesktopOptions): Promise<DesktopApp>
     refresh ??= setTimeout(() => {
       refresh = null;
       if (shutdown) return;
-      void agent.status().then((s) => {
+      void agent.api().status().then((s) => {
         model = trayModelFrom(s);
         tray.show(model);
       });

@@ -3,12 +3,7 @@
  * (memory only) on a site without one. Every secret that passes through is handed to the log's
  * redactor first, so not even an error message quoting it can reach the log file.
  */
-import { KeychainSecretStore, type SecretStore } from '../../core/secrets.ts';
-
-export interface SecretSource {
-  secrets: SecretStore;
-  envSecret?: string;
-}
+import { KeychainSecretStore, secretSourceFrom, type SecretSource, type SecretStore } from '../../core/secrets.ts';
 
 /** Tells `remember` about every secret read or written, then behaves exactly like `inner`. */
 export function rememberingSecrets(inner: SecretStore, remember: (secret: string) => void): SecretStore {
@@ -27,12 +22,9 @@ export function rememberingSecrets(inner: SecretStore, remember: (secret: string
   };
 }
 
+/** The one secret source of core (see secretSourceFrom), with the log's redactor told of every secret. */
 export function secretSource(env: NodeJS.ProcessEnv, remember: (secret: string) => void, keychain: SecretStore = new KeychainSecretStore()): SecretSource {
-  const secrets = rememberingSecrets(keychain, remember);
-  const fromEnv = env.OUTBOX_CLIENT_SECRET;
-  if (fromEnv && fromEnv.trim() !== '') {
-    remember(fromEnv);
-    return { secrets, envSecret: fromEnv };
-  }
-  return { secrets };
+  const source = secretSourceFrom(env, () => keychain);
+  if (source.envSecret) remember(source.envSecret);
+  return { secrets: rememberingSecrets(source.secrets, remember), envSecret: source.envSecret };
 }

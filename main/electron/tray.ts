@@ -63,6 +63,8 @@ export function trayModelAfter(model: TrayModel, event: StampedEvent): TrayModel
     case 'queued':
     case 'retrying':
     case 'changed':
+    case 'long-pause':
+    case 'mode':
       return model;
   }
 }
@@ -74,6 +76,8 @@ const PAUSE_WORDS: Record<PauseReason, string> = {
   server: 'D365 server error',
   credentials: 'Credentials rejected',
   storage: 'Outbox storage problem',
+  'not-connected': 'Not connected to D365',
+  error: 'Sending stopped',
 };
 
 export function trayViewOf(model: TrayModel): TrayView {

@@ -1,12 +1,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent } from '../../core/agent.ts';
+import { DemoSwitch } from '../../core/demo.ts';
 import type { DrainerOptions } from '../../core/engine/drainer.ts';
-import { KeychainSecretStore, MemorySecretStore, type SecretStore } from '../../core/secrets.ts';
+import { queuedBy } from '../../core/paths.ts';
+import { secretSourceFrom, type SecretStore } from '../../core/secrets.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
-import { queuedBy } from '../cli/context.ts';
 import { HttpFailure, bodyLimit, failure, methodFromPath, parseCallBody, readBody, sendResult, statusFor } from './api-route.ts';
-import { DEMO_SIMULATOR, queueDemoUpdates } from './demo.ts';
 import { openEventStream } from './event-stream.ts';
 import { SECURITY_HEADERS, hostAllowed, isLoopbackHost, newAccessToken, originAllowed, presentedToken, tokenMatches } from './http-guard.ts';
 import { serveStatic } from './static-files.ts';
@@ -18,23 +17,25 @@ export interface ServeOptions {
   port?: number;
   /** default 127.0.0.1; anything else is reachable from the network and warned about */
   host?: string;
-  /** the embedded simulator with background writers and a few queued updates */
+  /** open showing the demo: its own outbox (DATA/demo) and the embedded simulator with other writers */
   demo?: boolean;
   env?: NodeJS.ProcessEnv;
   /** the built UI, default <package>/dist/renderer */
   uiDir?: string;
   log?: (line: string) => void;
-  /** for tests and tools: overrides merged over the (demo) simulator options */
+  /** for tests and tools: overrides merged over the demo's simulator options */
   simulator?: SimulatorOptions;
   drainer?: DrainerOptions;
   /** default: the OS keychain, or memory holding OUTBOX_CLIENT_SECRET when that is set */
   secrets?: SecretStore;
+  /** how often the demo's desk queues a new update */
+  deskEveryMs?: number;
 }
 
 export interface RunningServer {
   url: string;
   token: string;
-  agent: Agent;
+  agent: DemoSwitch;
   close(): Promise<void>;
 }
 
@@ -48,15 +49,15 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
 
   await ensureUiBuilt(uiDir, log);
 
-  const envSecret = env.OUTBOX_CLIENT_SECRET && env.OUTBOX_CLIENT_SECRET !== '' ? env.OUTBOX_CLIENT_SECRET : undefined;
-  const secrets = opts.secrets ?? (envSecret ? new MemorySecretStore('environment') : new KeychainSecretStore());
-  const simulator = opts.demo ? { ...DEMO_SIMULATOR, ...opts.simulator } : opts.simulator;
-  const agent = await Agent.open({
+  const source = secretSourceFrom(env);
+  const agent = await DemoSwitch.open({
     dataDir: opts.dataDir,
-    secrets,
-    envSecret,
+    secrets: opts.secrets ?? source.secrets,
+    envSecret: source.envSecret,
     queuedBy: queuedBy(env),
-    simulator,
+    startInDemo: opts.demo,
+    simulator: opts.simulator,
+    deskEveryMs: opts.deskEveryMs,
     drainer: opts.drainer,
   });
 
@@ -137,14 +138,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   }
   port = (server.address() as AddressInfo).port;
 
-  if (opts.demo) {
-    if (agent.sim) {
-      const n = await queueDemoUpdates(agent);
-      log(`Demo mode: the embedded D365 simulator with background writers${n ? `, ${n} updates queued` : ''}.`);
-    } else {
-      log('Demo mode ignored: a D365 connection is configured for this data folder.');
-    }
-  }
+  const shown = await agent.api().status();
+  if (shown.mode === 'demo') log(`Demo mode: its own outbox and the embedded D365 simulator at ${shown.target}, with other users writing. Your real queue is not touched.`);
+  else if (shown.connection) log(shown.connection);
+  else log(`Sending to ${shown.target}.`);
   agent.start();
 
   if (!isLoopbackHost(host)) {

@@ -194,8 +194,8 @@ export const de: Catalogue = {
   'metrics.chartTitle': 'Parallelitätsfehler nach Tageszeit',
 
   'settings.loading': 'Einstellungen werden geladen…',
-  'settings.simulator':
-    'Keine D365-Umgebung eingerichtet: Änderungen gehen an den eingebauten Simulator (Demo- und Schulungsmodus).',
+  'settings.demo': 'Dies ist die Demo: Änderungen gehen an den eingebauten Simulator, in einen eigenen Postausgang (nicht Ihre echte Warteschlange).',
+  'settings.notConnected': 'Nicht mit D365 verbunden: Nichts wird gesendet, bis die Verbindung unten mit ihrem geheimen Clientschlüssel gespeichert ist.',
   'settings.connected': 'Verbunden mit {url}.',
   'settings.connection': 'Verbindung zu Dynamics 365',
   'settings.environmentUrl': 'URL der Umgebung',
@@ -226,7 +226,7 @@ export const de: Catalogue = {
   'settings.test': 'Verbindung testen',
   'settings.testing': 'Wird getestet…',
   'settings.remove': 'Verbindung entfernen',
-  'settings.removed': 'Verbindung entfernt; der Agent nutzt jetzt den eingebauten Simulator.',
+  'settings.removed': 'Verbindung entfernt; nichts wird gesendet, bis eine neue eingerichtet ist.',
 
   'status.label': 'Zustand des Agenten',
   'status.pause': 'Senden pausieren',
@@ -237,7 +237,9 @@ export const de: Catalogue = {
   'conn.unreachable': 'Agent nicht erreichbar',
   'conn.connecting': 'Verbindung wird aufgebaut…',
   'conn.online': 'Verbunden',
-  'conn.onlineSimulator': 'Verbunden · Simulator',
+  'conn.onlineDemo': 'Verbunden · Demo',
+  'conn.notConnected': 'Nicht mit D365 verbunden',
+  'conn.stopped': 'Senden angehalten',
   'conn.sendingTo': 'Sendet an {target}',
   'conn.sendingToSimulator': 'Sendet an den eingebauten D365-Simulator',
   'conn.agentSaid': '{message}',

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { SettingsView } from '../../core/api.ts';
 import { useApi } from '../app/api-context.tsx';
 import { ErrorNote } from '../common/ErrorNote.tsx';
+import { AgentText } from '../common/AgentText.tsx';
 import { errorMessage } from '../format.ts';
 import type { LanguagePreference } from '../i18n/language.ts';
 import type { MessageId } from '../i18n/messages-en.ts';
@@ -100,8 +101,16 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
 
   return (
     <form className="panel form settings" onSubmit={save} aria-label={t('nav.settings')}>
-      <div className={`note ${view.mode === 'simulator' ? 'note-info' : 'note-success'}`}>
-        {view.mode === 'simulator' ? t('settings.simulator') : t('settings.connected', { url: view.connection?.environmentUrl ?? 'D365' })}
+      <div className={`note ${view.mode === 'd365' ? 'note-success' : view.mode === 'demo' ? 'note-info' : 'note-warning'}`}>
+        {view.mode === 'demo' ? (
+          t('settings.demo')
+        ) : view.mode === 'd365' ? (
+          t('settings.connected', { url: view.connection?.environmentUrl ?? 'D365' })
+        ) : view.problem ? (
+          <AgentText>{view.problem}</AgentText>
+        ) : (
+          t('settings.notConnected')
+        )}
       </div>
       <h2 className="section-title">{t('settings.connection')}</h2>
       <div className="form-grid">

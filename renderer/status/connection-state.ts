@@ -18,14 +18,15 @@ export interface ConnectionState {
 export function connectionState(status: AgentStatus | undefined, error: LoadError | null): ConnectionState {
   if (error) return { tone: 'danger', label: { id: 'conn.unreachable' }, detail: { id: 'conn.agentSaid', values: { message: error.message } } };
   if (!status) return { tone: 'idle', label: { id: 'conn.connecting' }, detail: null };
-  const simulator = status.mode === 'simulator';
+  if (status.connection) return { tone: 'danger', label: { id: 'conn.notConnected' }, detail: { id: 'conn.agentSaid', values: { message: status.connection } } };
+  const demo = status.mode === 'demo';
   const p = status.drain.paused;
   const until = p?.until ? new Date(p.until) : null;
   if (!p) {
     return {
       tone: 'ok',
-      label: { id: simulator ? 'conn.onlineSimulator' : 'conn.online' },
-      detail: simulator ? { id: 'conn.sendingToSimulator' } : { id: 'conn.sendingTo', values: { target: status.target } },
+      label: { id: demo ? 'conn.onlineDemo' : 'conn.online' },
+      detail: demo ? { id: 'conn.sendingToSimulator' } : { id: 'conn.sendingTo', values: { target: status.target } },
     };
   }
   const said = { message: p.message };
@@ -46,5 +47,9 @@ export function connectionState(status: AgentStatus | undefined, error: LoadErro
       return { tone: 'warning', label: { id: 'conn.paused' }, detail: { id: 'conn.pausedDetail' } };
     case 'storage':
       return { tone: 'danger', label: { id: 'conn.storage' }, detail: { id: 'conn.storageDetail', values: said } };
+    case 'not-connected':
+      return { tone: 'danger', label: { id: 'conn.notConnected' }, detail: { id: 'conn.agentSaid', values: said } };
+    case 'error':
+      return { tone: 'danger', label: { id: 'conn.stopped' }, detail: { id: 'conn.agentSaid', values: said } };
   }
 }

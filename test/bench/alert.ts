@@ -9,8 +9,8 @@ import { median, tempDir, type Figure } from './common.ts';
 
 export async function benchAlertLatency(samples = 30): Promise<Figure[]> {
   const dir = tempDir('alert');
-  const agent = await Agent.open({ dataDir: dir, secrets: new MemorySecretStore(), queuedBy: 'bench', simulator: { orders: samples + 5 }, drainer: { pollMs: 5 } });
-  const sim = agent.sim!;
+  const agent = await Agent.open({ dataDir: dir, secrets: new MemorySecretStore(), queuedBy: 'bench', demo: { orders: samples + 5 }, drainer: { pollMs: 5 } });
+  const sim = agent.simulator!;
   const api = agent.api();
   const latencies: number[] = [];
   try {

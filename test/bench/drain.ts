@@ -7,6 +7,7 @@ import type { DrainerOptions } from '../../core/engine/drainer.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
 import { buildRig, type Rig } from '../core/engine/harness.ts';
 import { seconds, type Figure } from './common.ts';
+import { checkUpdate } from '../../core/outbox/update-input.ts';
 
 export type DrainRig = Rig;
 
@@ -23,7 +24,7 @@ async function drainRate(n: number, rttMs: number, batchSize: number): Promise<n
   const r = await drainRig(`rate-${batchSize}`, { orders: n, latencyMs: rttMs }, { batchSize });
   try {
     r.outbox.transaction(() => {
-      for (let i = 1; i <= n; i++) r.outbox.enqueue({ company: 'USMF', orderNumber: orderNo(i), fields: { DeliveryModeCode: `R${i % 9}` }, source: 'cli', queuedBy: 'bench' });
+      for (let i = 1; i <= n; i++) r.outbox.enqueue(checkUpdate({ company: 'USMF', orderNumber: orderNo(i), fields: { DeliveryModeCode: `R${i % 9}` }, source: 'cli', queuedBy: 'bench' }));
     });
     // Warm the token and the connection so the figure is the steady state.
     await r.client.getOrder({ company: 'USMF', orderNumber: orderNo(1) }, ['DeliveryModeCode']);

@@ -8,6 +8,7 @@ import { planImport } from '../../core/csv/import.ts';
 import { openDatabase } from '../../core/outbox/database.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 import { seconds, tempDir, type Figure } from './common.ts';
+import { checkUpdate } from '../../core/outbox/update-input.ts';
 
 const INSERT = `INSERT INTO updates (profile, company, order_no, fields, base, source, queued_by, state, next_attempt_at, created_at, updated_at)
                 VALUES ('fo', 'USMF', ?, ?, NULL, 'cli', 'bench', 'pending', ?, ?, ?)`;
@@ -28,7 +29,7 @@ export function benchEnqueue(singles = 2000, rows = 100_000): Figure[] {
     const outbox = Outbox.open(path.join(dir, 'ours.sqlite'));
     t = process.hrtime.bigint();
     for (let i = 0; i < singles; i++) {
-      outbox.enqueue({ company: 'USMF', orderNumber: `SO-${i}`, fields: { DeliveryModeCode: '10' }, source: 'cli', queuedBy: 'bench' });
+      outbox.enqueue(checkUpdate({ company: 'USMF', orderNumber: `SO-${i}`, fields: { DeliveryModeCode: '10' }, source: 'cli', queuedBy: 'bench' }));
     }
     const oursSingle = singles / seconds(t);
     outbox.close();

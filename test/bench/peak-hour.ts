@@ -11,6 +11,7 @@ import { D365Error, isD365Error } from '../../core/d365/errors.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
 import { drainRig, orderNo, type DrainRig } from './drain.ts';
 import { seconds } from './common.ts';
+import { checkUpdate } from '../../core/outbox/update-input.ts';
 
 const FIELD = 'DeliveryModeCode';
 
@@ -143,7 +144,7 @@ async function ours(n: number, seed: number): Promise<PeakRow> {
   try {
     const queued = await queue(r, n);
     const ids = r.outbox.transaction(() =>
-      queued.map((q) => r.outbox.enqueue({ company: 'USMF', orderNumber: q.orderNumber, fields: { [FIELD]: q.ours }, base: { [FIELD]: q.base }, source: 'form', queuedBy: 'bench' }).id),
+      queued.map((q) => r.outbox.enqueue(checkUpdate({ company: 'USMF', orderNumber: q.orderNumber, fields: { [FIELD]: q.ours }, base: { [FIELD]: q.base }, source: 'form', queuedBy: 'bench' })).id),
     );
     const before = r.sim.requestLog.filter((e) => e.path.startsWith('/data')).length;
     let concurrency = 0;

@@ -79,8 +79,8 @@ export interface DemoOptions {
 }
 
 /**
- * `serve({ demo: true })` with background writers off (each conflict is one a test made, at a
- * known moment), and Chromium on its page.
+ * `serve({ demo: true })` with background writers and the demo's desk off (each update and
+ * conflict is one a test made, at a known moment), and Chromium on its page.
  */
 export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
   const ownUi = !opts.uiDir;
@@ -93,6 +93,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
     env: { OUTBOX_USER: 'desk@e2e' },
     secrets: new MemorySecretStore(),
     simulator: { seed: 11, latencyMs: 20, writers: { perSecond: 0, onRequest: 0 } },
+    // The demo's desk would queue a new update every few seconds; tests queue their own.
+    deskEveryMs: 3_600_000,
     log: () => {},
   });
   const browser = await launchChromium(opts.locale ?? 'en-US');
@@ -118,7 +120,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
     pageErrors,
     api: createApiClient({ call: (method, args) => server.agent.invoke(method, args), subscribe: (l) => server.agent.subscribe(l) }),
     sim() {
-      const s = server.agent.sim;
+      const s = server.agent.simulator;
       if (!s) throw new Error('the demo agent has no simulator');
       return s;
     },

@@ -28,7 +28,7 @@ describe('the UI in a real browser against outbox serve --demo', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), animations: 'disabled' });
   };
   const sim = () => {
-    const s = server?.agent.sim;
+    const s = server?.agent.simulator;
     if (!s) throw new Error('the demo agent has no simulator');
     return s;
   };

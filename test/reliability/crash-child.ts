@@ -31,7 +31,7 @@ function mark(phase: string): void {
 }
 
 const outbox = Outbox.open(path.join(env.TORTURE_DATA_DIR!, 'outbox.sqlite'));
-for (const n of outbox.notices) process.stderr.write(`notice: ${n}\n`);
+for (const n of outbox.notices()) process.stderr.write(`notice: ${n.message}\n`);
 const transaction = outbox.transaction.bind(outbox);
 outbox.transaction = <T>(fn: () => T): T =>
   transaction(() => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox } from '../../core/outbox/outbox.ts';
+import { checkUpdate } from '../../core/outbox/update-input.ts';
 import { Simulator } from '../../core/simulator/simulator.ts';
 import { mulberry32, writeFigures } from './figures.ts';
 
@@ -116,7 +117,7 @@ describe('crash torture: SIGKILL at random moments and in every phase', () => {
       const enqueue = (outbox: Outbox, order: string) => {
         const values = intended.get(order) ?? [];
         const value = `T${SEED % 1000}-${order.slice(-3)}-${values.length + 1}`;
-        const r = outbox.enqueue({ company: COMPANY, orderNumber: order, fields: { [FIELD]: value }, source: 'cli', queuedBy: 'torture' });
+        const r = outbox.enqueue(checkUpdate({ company: COMPANY, orderNumber: order, fields: { [FIELD]: value }, source: 'cli', queuedBy: 'torture' }));
         expect(r.coalesced).toBe(false);
         intended.set(order, [...values, value]);
         queued++;

@@ -6,6 +6,8 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../core/agent.ts';
+import { Outbox } from '../../core/outbox/outbox.ts';
+import { databaseFile } from '../../core/paths.ts';
 import { MemorySecretStore } from '../../core/secrets.ts';
 import { runOutbox } from '../main/cli/run-cli.ts';
 import { writeFigures } from './figures.ts';
@@ -159,11 +161,12 @@ describe('database failure modes: a clear message and nothing lost', () => {
 
   it('a full disk: DB_FULL on enqueue and on a bulk import; earlier rows intact; fine once space is back', { timeout: 20_000 }, async () => {
     const dir = tempDir();
-    const agent = await Agent.open({ dataDir: dir, secrets: new MemorySecretStore(), queuedBy: 'tester', simulator: { orders: 5 } });
+    const outbox = Outbox.open(databaseFile(dir));
+    const agent = await Agent.open({ dataDir: dir, outbox, secrets: new MemorySecretStore(), queuedBy: 'tester', demo: { orders: 5 } });
     try {
       const api = agent.api();
       for (let i = 1; i <= 20; i++) await api.enqueue({ orderNumber: `SO-${String(i).padStart(6, '0')}`, fields: { SalesOrderName: `row ${i}` } });
-      const db = agent.outbox.db;
+      const db = outbox.db;
       const snapshot = () => createHash('sha256').update(JSON.stringify(db.prepare('SELECT * FROM updates ORDER BY id').all())).digest('hex');
       // The disk "fills": this connection may not grow the file by another page.
       const pages = db.pragma('page_count', { simple: true }) as number;
@@ -193,7 +196,7 @@ describe('database failure modes: a clear message and nothing lost', () => {
       // space is back
       db.pragma('max_page_count = 1073741823');
       expect(await agent.invoke('importCsv', { csv })).toMatchObject({ ok: true, value: { queued: 200 } });
-      for (let i = 1; i <= 20; i++) expect(agent.outbox.get(i)!.fields).toEqual({ SalesOrderName: `row ${i}` });
+      for (let i = 1; i <= 20; i++) expect(outbox.get(i)!.fields).toEqual({ SalesOrderName: `row ${i}` });
     } finally {
       await agent.close();
     }

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseFile } from '../../core/paths.ts';
 import { Agent } from '../../core/agent.ts';
 import { planImport } from '../../core/csv/import.ts';
 import { MemorySecretStore } from '../../core/secrets.ts';
@@ -13,30 +15,37 @@ import { writeFigures } from '../reliability/figures.ts';
 let dir: string;
 let agent: Agent;
 let sim: Simulator;
+let db: BetterSqlite3.Database;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-hostile-'));
-  agent = await Agent.open({ dataDir: dir, secrets: new MemorySecretStore(), queuedBy: 'tester', simulator: { orders: 10, seed: 5 } });
-  sim = agent.sim!;
+  sim = await Simulator.start({ orders: 10, seed: 5 });
+  agent = await Agent.open({ dataDir: dir, secrets: new MemorySecretStore(), queuedBy: 'tester' });
+  await agent.api().saveSettings({
+    connection: { profile: 'fo', environmentUrl: sim.url, tenant: 'sim-tenant', clientId: 'outbox-agent', authorityUrl: sim.authorityUrl },
+    secret: 'sim-secret',
+  });
+  db = new BetterSqlite3(databaseFile(dir), { readonly: true });
   // something already queued, which no hostile input may disturb
   await agent.api().enqueue({ orderNumber: 'SO-000001', fields: { DeliveryModeCode: '20' } });
   await agent.api().enqueue({ company: 'USMF', orderNumber: 'SO-000002', fields: { SalesOrderName: 'kept' } });
 });
 
 afterAll(async () => {
+  db?.close();
   await agent?.close();
+  await sim?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Counts plus a hash of every row of the updates, history and settings tables. */
 function snapshot(): string {
-  const db = agent.outbox.db;
   const h = createHash('sha256');
   for (const table of ['updates', 'update_events', 'conflicts', 'settings', 'state_counts']) {
     h.update(table);
     for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).iterate()) h.update(JSON.stringify(row));
   }
-  return `${JSON.stringify(agent.outbox.counts())} ${h.digest('hex')}`;
+  return h.digest('hex');
 }
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -133,10 +142,10 @@ const CASES: [string, () => Promise<Refusal>, string | RegExp][] = [
   ['api: arguments are an array', onApi('enqueue', [1, 2, 3]), /enqueue: invalid argument: .*expected object/],
   ['api: arguments are a string of malformed JSON', onApi('enqueue', '{"orderNumber": "SO-1", "fields": {'), /enqueue: invalid argument: .*expected object/],
   ['api: null arguments', onApi('getUpdate', null), /getUpdate: invalid argument/],
-  ['api: fields is an array', onApi('enqueue', { orderNumber: 'SO-1', fields: ['DeliveryModeCode', '10'] }), /at fields: .*expected record/],
+  ['api: fields is an array', onApi('enqueue', { orderNumber: 'SO-1', fields: ['DeliveryModeCode', '10'] }), /at fields: must be an object of field → value/],
   ['api: unknown key', onApi('enqueue', { orderNumber: 'SO-1', fields: { DeliveryModeCode: '1' }, priority: 'urgent' }), /priority/],
   ['api: missing order number', onApi('enqueue', { fields: { DeliveryModeCode: '1' } }), /at orderNumber/],
-  ['api: order number is a number', onApi('enqueue', { orderNumber: 42, fields: { DeliveryModeCode: '1' } }), /at orderNumber: .*expected string/],
+  ['api: order number is a number', onApi('enqueue', { orderNumber: 42, fields: { DeliveryModeCode: '1' } }), /at orderNumber: order number must be text, got number/],
   ['api: NaN value', onApi('enqueue', { orderNumber: 'SO-1', fields: { DeliveryModeCode: Number.NaN } }), 'fields.DeliveryModeCode'],
   ['api: Infinity value', onApi('enqueue', { orderNumber: 'SO-1', fields: { DeliveryModeCode: Number.POSITIVE_INFINITY } }), 'fields.DeliveryModeCode'],
   ['api: object as a value', onApi('enqueue', { orderNumber: 'SO-1', fields: { DeliveryModeCode: { $ne: null } } }), 'fields.DeliveryModeCode'],
@@ -237,10 +246,10 @@ describe('odd but legitimate order numbers are accepted and reach exactly that o
     const imported = await agent.invoke('importCsv', { csv });
     expect(imported).toMatchObject({ ok: true, value: { queued: csvRows.length } });
     // what was queued is exactly what was typed
-    const queued = [...agent.outbox.iterate()].map((u) => u.orderNumber);
+    const queued = (db.prepare('SELECT order_no FROM updates ORDER BY id').all() as { order_no: string }[]).map((u) => u.order_no);
     for (const o of ODD) expect(queued).toContain(o);
 
-    const summary = await agent.drainer.drainUntilIdle();
+    const summary = await agent.drainUntilIdle();
     expect(summary).toMatchObject({ failed: 0, conflict: 0 });
     for (const [i, o] of ODD.entries()) expect(sim.order('USMF', o)?.DeliveryModeCode, o).toBe(value(i));
     for (const d of DECOYS) expect(sim.order('USMF', d)?.DeliveryModeCode, d).toBe('10');
@@ -255,7 +264,7 @@ describe('formula cells stay inert in the CSV export', () => {
     const r = await agent.invoke('enqueue', { orderNumber: "=cmd|' /C calc'!A0", fields: { SalesOrderName: evil }, base: { SalesOrderName: 'before' } });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     sim.writeAsOtherUser('USMF', "=cmd|' /C calc'!A0", { SalesOrderName: '@SUM(1+1)*cmd|"/C calc"' });
-    await agent.drainer.drainUntilIdle();
+    await agent.drainUntilIdle();
     const out = await agent.invoke('exportConflicts', { format: 'csv' });
     if (!out.ok) throw new Error(out.error.message);
     const body = (out.value as { body: string }).body;
@@ -297,7 +306,7 @@ describe('field names are checked against $metadata when online', () => {
       const r = await a.api().enqueue({ orderNumber: 'SO-000001', fields: { NoSuchField: '1' } });
       expect(r.id).toBeGreaterThan(0);
       expect(r.note).toMatch(/Field names were not checked against D365 \(\$metadata could not be read: .*connection refused/);
-      expect(a.outbox.counts().pending).toBe(1);
+      expect((await a.api().status()).counts.pending).toBe(1);
     } finally {
       await a.close();
       fs.rmSync(offDir, { recursive: true, force: true });

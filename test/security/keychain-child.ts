@@ -7,7 +7,7 @@ import { KeychainSecretStore, secretAccount } from '../../core/secrets.ts';
 
 const secret = process.argv[2] ?? '';
 const store = new KeychainSecretStore();
-const account = secretAccount({ tenant: 'contoso.onmicrosoft.com', clientId: '00000000-0000-0000-0000-00000000c11e' });
+const account = secretAccount({ tenant: 'contoso.onmicrosoft.com', clientId: '00000000-0000-0000-0000-00000000c11e', authorityUrl: 'https://login.microsoftonline.com', environmentUrl: 'https://contoso.operations.dynamics.com' });
 const before = await store.get(account);
 await store.set(account, secret);
 const afterSet = await store.get(account);

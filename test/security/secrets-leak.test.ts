@@ -93,12 +93,12 @@ describe('secrets do not leak: a full scripted run, then every trace is searched
       // drain, with someone else changing the same fields on some orders (conflicts)
       for (let i = 1; i <= 12; i++) await api.enqueue({ orderNumber: `SO-${String(i).padStart(6, '0')}`, fields: { DeliveryModeCode: `S${i}` } });
       for (let i = 1; i <= 4; i++) sim.script({ method: 'PATCH', kind: 'writer', fields: { DeliveryModeCode: `T${i}` } });
-      const first = await agent.drainer.drainUntilIdle();
+      const first = await agent.drainUntilIdle();
       expect(first.done + first.conflict).toBe(12);
       expect(first.conflict).toBeGreaterThan(0);
       await new Promise((r) => setTimeout(r, 2100)); // tokens expire; new ones are fetched
       for (let i = 13; i <= 16; i++) await api.enqueue({ orderNumber: `SO-${String(i).padStart(6, '0')}`, fields: { SalesOrderName: `renamed ${i}` } });
-      await agent.drainer.drainUntilIdle();
+      await agent.drainUntilIdle();
       await call('listUpdates', { limit: 100 });
       await call('getUpdate', { id: 1 });
       await call('listConflicts', {});
@@ -115,14 +115,14 @@ describe('secrets do not leak: a full scripted run, then every trace is searched
       // error paths: a wrong secret, revoked tokens
       await call('saveSettings', { secret: WRONG });
       await api.enqueue({ orderNumber: 'SO-000020', fields: { DeliveryModeCode: 'W' } });
-      const stopped = await agent.drainer.drainUntilIdle();
+      const stopped = await agent.drainUntilIdle();
       expect(stopped.stoppedBecause).toBe('credentials');
-      expect(agent.drainer.status().paused?.message).toMatch(/Invalid client secret/);
+      expect((await api.status()).drain.paused?.message).toMatch(/Invalid client secret/);
       await call('testConnection');
       await call('lookupOrder', { orderNumber: 'SO-000001', fields: ['DeliveryModeCode'] });
       await call('saveSettings', { secret: SECRET });
       sim.revokeTokens();
-      await agent.drainer.drainUntilIdle();
+      await agent.drainUntilIdle();
       await call('lookupOrder', { orderNumber: 'SO-000001', fields: ['DeliveryModeCode'] });
       // while the agent is still open: the WAL and shared memory are on disk now
       const live = filesUnder(dir).flatMap((f) => leaks(fs.readFileSync(f), `${path.basename(f)} (agent running)`));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planImport } from '../../../core/csv/import.ts';
-import { openTestOutbox } from '../outbox/fixtures.ts';
+import { input, openTestOutbox } from '../outbox/fixtures.ts';
 
 const opts = { defaultCompany: 'USMF', queuedBy: 'tester@host' };
 
@@ -74,7 +74,7 @@ describe('planImport', () => {
 describe('importing into the outbox', () => {
   it('a file with one bad row leaves the outbox exactly as it was', () => {
     const { outbox } = openTestOutbox();
-    outbox.enqueue({ company: 'USMF', orderNumber: 'SO-1', fields: { SalesOrderStatus: 'Picked' }, source: 'cli', queuedBy: 'me' });
+    outbox.enqueue(input('SO-1', { SalesOrderStatus: 'Picked' }));
     const before = { counts: outbox.counts(), rows: [...outbox.iterate()], history: outbox.history(1) };
 
     const text = 'order,SalesOrderStatus\nSO-1,Delivered\nSO-2,Delivered\nSO-3,"Bad\u0001"\nSO-4,Delivered\n';

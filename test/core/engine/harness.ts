@@ -9,7 +9,7 @@ import { Drainer, type DrainerOptions } from '../../../core/engine/drainer.ts';
 import { EventBus, type StampedEvent } from '../../../core/events.ts';
 import { Metrics } from '../../../core/metrics.ts';
 import { Outbox } from '../../../core/outbox/outbox.ts';
-import type { UpdateInput } from '../../../core/outbox/types.ts';
+import { checkUpdate, type UpdateInput } from '../../../core/outbox/update-input.ts';
 import { Simulator } from '../../../core/simulator/simulator.ts';
 import type { SimulatorOptions } from '../../../core/simulator/types.ts';
 
@@ -88,7 +88,7 @@ export async function buildRig(o: RigOptions = {}): Promise<Rig & { newClient(se
     drainer,
     newClient,
     enqueue(orderNumber, fields, base = null, company = 'USMF') {
-      return outbox.enqueue({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'test' }).id;
+      return outbox.enqueue(checkUpdate({ company, orderNumber, fields, base, source: 'cli', queuedBy: 'test' })).id;
     },
     async close() {
       await drainer.stop();

@@ -57,7 +57,7 @@ describe('openDatabase', () => {
       expect(notices).toEqual([]);
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-      expect(tables).toEqual(expect.arrayContaining(['updates', 'update_events', 'conflicts', 'state_counts', 'settings', 'metrics_hourly']));
+      expect(tables).toEqual(expect.arrayContaining(['updates', 'update_events', 'conflicts', 'state_counts', 'settings', 'metrics_by_hour', 'own_writes', 'notices']));
     } finally {
       db.close();
     }
@@ -249,7 +249,7 @@ describe('integrity check of a large file, after open', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outbox-integrity-'));
     const file = join(dir, 'outbox.sqlite');
     const healthy = Outbox.open(file, { syncCheckBytes: 0 });
-    healthy.enqueueMany(Array.from({ length: 3000 }, (_, i) => ({ company: 'USMF', orderNumber: `SO-${i}`, fields: { A: 'x'.repeat(50) }, source: 'cli' as const, queuedBy: 't' })));
+    healthy.enqueueMany(Array.from({ length: 3000 }, (_, i) => input(`SO-${i}`, { A: 'x'.repeat(50) })));
     expect(await healthy.integrity).toEqual([]);
     healthy.db.pragma('wal_checkpoint(TRUNCATE)');
     healthy.close();

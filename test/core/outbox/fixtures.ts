@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { Outbox } from '../../../core/outbox/outbox.ts';
-import type { UpdateInput } from '../../../core/outbox/types.ts';
+import { checkUpdate, type CheckedUpdate, type UpdateInput } from '../../../core/outbox/update-input.ts';
 
 const dirs: string[] = [];
 const outboxes: Outbox[] = [];
@@ -48,6 +48,7 @@ export function track(outbox: Outbox): Outbox {
   return outbox;
 }
 
-export function input(orderNumber: string, fields: UpdateInput['fields'], extra: Partial<UpdateInput> = {}): UpdateInput {
-  return { company: 'USMF', orderNumber, fields, source: 'cli', queuedBy: 'tester@host', ...extra };
+/** A checked update, as the outbox takes it; a bad one throws BAD_INPUT here. */
+export function input(orderNumber: string, fields: UpdateInput['fields'], extra: Partial<UpdateInput> = {}): CheckedUpdate {
+  return checkUpdate({ company: 'USMF', orderNumber, fields, source: 'cli', queuedBy: 'tester@host', ...extra });
 }

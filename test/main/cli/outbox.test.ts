@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../core/outbox/outbox.ts';
+import { checkUpdate } from '../../../core/outbox/update-input.ts';
 import { databaseFile, defaultDataDir } from '../../../core/paths.ts';
 import { runOutbox, type CliRun } from './run-cli.ts';
 
@@ -44,7 +45,7 @@ describe('outbox enqueue', () => {
   it('prints the new id, then notes a merge into the pending one', async () => {
     const { dir, run } = outboxDir();
     const a = await run(['enqueue', 'SO-2025-0145', 'SalesOrderStatus=Delivered', '--base', 'SalesOrderStatus=Backorder']);
-    expect(a).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+    expect(a).toEqual({ code: 0, stdout: '1\n', stderr: 'outbox: Not connected to D365: 1 update waiting. Run `outbox connect …` or open Settings.\n' });
     const b = await run(['enqueue', 'SO-2025-0146', 'ShippingDate=2026-12-01', 'DeliveryModeCode=AIR', '--company', 'DEMF']);
     expect(b.stdout).toBe('2\n');
     const c = await run(['enqueue', 'SO-2025-0145', 'DeliveryModeCode=TRUCK', 'Note=a=b']);
@@ -119,7 +120,7 @@ describe('outbox import', () => {
     const file = path.join(dir, 'orders.csv');
     fs.writeFileSync(file, GOOD);
     const r = await run(['import', file]);
-    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r).toMatchObject({ code: 0, stderr: 'outbox: Not connected to D365: 2 updates waiting. Run `outbox connect …` or open Settings.\n' });
     expect(r.stdout).toBe(`queued 3 rows from ${file} (1 merged into earlier pending updates)\n`);
     const s = snapshot(dir);
     expect(s.counts.pending).toBe(2);
@@ -192,7 +193,7 @@ describe('outbox list, show, status', () => {
 
   it('show of a missing id and a malformed id exit 2', async () => {
     const { run } = outboxDir();
-    expect(await run(['show', '99'])).toMatchObject({ code: 2, stderr: 'outbox: show: no update with id 99\n' });
+    expect(await run(['show', '99'])).toMatchObject({ code: 2, stderr: 'outbox: show: No update with id 99\n' });
     expect((await run(['show', 'abc'])).code).toBe(2);
     expect((await run(['show'])).code).toBe(2);
   });
@@ -229,7 +230,7 @@ describe('outbox conflicts export', () => {
   function withConflict(dir: string) {
     const outbox = Outbox.open(databaseFile(dir));
     try {
-      const { id } = outbox.enqueue({ company: 'USMF', orderNumber: "O'Brien/#1", fields: { Note: '=HYPERLINK("http://x","y")' }, source: 'cli', queuedBy: 'me' });
+      const { id } = outbox.enqueue(checkUpdate({ company: 'USMF', orderNumber: "O'Brien/#1", fields: { Note: '=HYPERLINK("http://x","y")' }, source: 'cli', queuedBy: 'me' }));
       outbox.claim(id);
       outbox.markConflict(id, [{ field: 'Note', base: '@old', ours: '=HYPERLINK("http://x","y")', theirs: '+theirs' }], 'W/"abc"');
     } finally {
@@ -402,7 +403,7 @@ describe('bin/outbox.js', () => {
     expect(fs.readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const dir = tempDir();
     const env = { OUTBOX_DATA_DIR: dir };
-    expect(await spawnCli(['enqueue', 'Ünïcødé #1', 'SalesOrderStatus=Delivered'], env)).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+    expect(await spawnCli(['enqueue', 'Ünïcødé #1', 'SalesOrderStatus=Delivered'], env)).toEqual({ code: 0, stdout: '1\n', stderr: 'outbox: Not connected to D365: 1 update waiting. Run `outbox connect …` or open Settings.\n' });
     const imported = await spawnCli(['import', '-'], env, 'order,SalesOrderStatus\nSO-9,Picked\n');
     expect(imported).toMatchObject({ code: 0, stdout: 'queued 1 row from <stdin>\n' });
     expect(JSON.parse((await spawnCli(['status', '--json'], env)).stdout)).toEqual({ pending: 2, sending: 0, done: 0, conflict: 0, failed: 0, held: 0 });

@@ -134,7 +134,7 @@ describe('preload', () => {
     ipcRenderer.sender = win.webContents;
     ipcRenderer.senderFrame = win.webContents.mainFrame;
     const r = (await bridge.call('status', undefined)) as ApiResult<{ mode: string }>;
-    expect(r).toMatchObject({ ok: true, value: { mode: 'simulator' } });
+    expect(r).toMatchObject({ ok: true, value: { mode: 'not-connected' } });
     expect(await bridge.call(42 as never, {})).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
     // The same bridge in a foreign frame gets nothing.
     ipcRenderer.senderFrame = new FakeFrame('https://evil.example/');

@@ -17,9 +17,9 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function until(check: () => boolean, what: string): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (check()) return;
+    if (await check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -98,12 +98,17 @@ describe('desktop app', () => {
     expect(close).toHaveBeenCalledOnce();
     expect(app.quitCalls).toBe(2);
     expect(Tray.all[0]!.destroyed).toBe(true);
-    // The outbox was closed cleanly: a new agent opens it and finds the update done.
-    const { Agent } = await import('../../../core/agent.ts');
+    // A fresh install showed the demo, in its own outbox, closed cleanly: reopened, its update is done…
+    const { Agent, demoFolder } = await import('../../../core/agent.ts');
     const { MemorySecretStore } = await import('../../../core/secrets.ts');
-    const again = await Agent.open({ dataDir: app.paths.userData!, secrets: new MemorySecretStore(), queuedBy: 'x' });
-    expect((await again.status()).counts.done).toBe(1);
-    await again.close();
+    const demo = await Agent.open({ dataDir: demoFolder(app.paths.userData!), demo: true, connect: false, secrets: new MemorySecretStore(), queuedBy: 'x' });
+    const shown = await demo.api().listUpdates({ search: 'SO-000003' });
+    expect(shown.items.find((u) => u.fields.DeliveryModeCode === '30')?.state).toBe('done');
+    await demo.close();
+    // …and the real outbox was never touched.
+    const real = await Agent.open({ dataDir: app.paths.userData!, connect: false, secrets: new MemorySecretStore(), queuedBy: 'x' });
+    expect((await real.status()).counts).toMatchObject({ pending: 0, done: 0 });
+    await real.close();
     const log = fs.readFileSync(path.join(app.paths.logs!, 'main.log'), 'utf8');
     expect(log).toContain('agent closed');
   });
@@ -113,10 +118,10 @@ describe('desktop app', () => {
     expect(BrowserWindow.all).toHaveLength(0);
     const tray = Tray.all[0]!;
     tray.clickItem('pause');
-    await until(() => desktop.agent.drainer.status().paused?.reason === 'user', 'pause');
+    await until(async () => (await desktop.agent.api().status()).drain.paused?.reason === 'user', 'pause');
     await until(() => tray.menu!.template.some((i) => i.id === 'resume'), 'the menu to offer Resume');
     tray.clickItem('resume');
-    await until(() => desktop.agent.drainer.status().paused === null, 'resume');
+    await until(async () => (await desktop.agent.api().status()).drain.paused === null, 'resume');
     tray.clickItem('conflicts');
     expect(BrowserWindow.all).toHaveLength(1);
     expect(BrowserWindow.all[0]!.loaded?.options).toEqual({ hash: '/conflicts' });

@@ -46,10 +46,11 @@ describe('tray state from agent events', () => {
   it('starts from the agent status', () => {
     const m = trayModelFrom({
       counts: counts({ pending: 1 }),
-      mode: 'simulator',
+      mode: 'demo',
+      connection: null,
       target: 'http://127.0.0.1:1',
       company: 'USMF',
-      drain: { running: true, paused: { reason: 'user', until: null, message: 'Paused by a person' }, inFlight: null, sentThisRun: 0 },
+      drain: { running: true, paused: { reason: 'user', until: null, message: 'Paused by a person', since: 0 }, inFlight: null, sentThisRun: 0 },
       notices: [],
     });
     expect(m.paused?.reason).toBe('user');

@@ -1,0 +1,143 @@
+/**
+ * The one rule set for what an update may contain. The API schemas, the CSV row check and
+ * `Outbox.enqueue` (which takes only a `CheckedUpdate`) are all built from these schemas.
+ */
+import { z } from 'zod';
+import { badInput } from '../errors.ts';
+import { UPDATE_SOURCES, type Fields, type FieldValue, type UpdateSource } from './types.ts';
+
+export const DEFAULT_PROFILE = 'fo';
+export const DEFAULT_COMPANY = 'USMF';
+
+export const LIMITS = { orderNumber: 200, company: 64, profile: 32, queuedBy: 200, value: 4000, fields: 100 } as const;
+
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
+// Tab, CR and LF are legitimate inside text values; other control characters are not.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// Characters that make two different order numbers look the same: bidi controls, zero-width marks.
+const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Order numbers, companies and the like: trimmed, NFC, visible characters only. */
+function keyText(what: string, max: number) {
+  return z
+    .string({ error: (i) => `${what} must be text, got ${i.input === null ? 'null' : typeof i.input}` })
+    .transform((s) => s.normalize('NFC').trim())
+    .superRefine((s, ctx) => {
+      const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+      if (s === '') fail(`${what} is empty`);
+      else if (s.length > max) fail(`${what} is ${s.length} characters long; the limit is ${max}`);
+      else if (CONTROL.test(s)) fail(`${what} ${JSON.stringify(s)} contains a control character`);
+      else if (INVISIBLE.test(s)) fail(`${what} ${JSON.stringify(s)} contains an invisible character (a direction mark or zero-width space); type it again`);
+    });
+}
+
+export const OrderNumberSchema = keyText('order number', LIMITS.orderNumber);
+export const CompanySchema = keyText('company', LIMITS.company);
+export const ProfileNameSchema = keyText('profile', LIMITS.profile);
+export const QueuedBySchema = keyText('queued by', LIMITS.queuedBy);
+
+export function fieldNameProblem(name: string): string | null {
+  return FIELD_NAME.test(name) ? null : `${JSON.stringify(name)} is not a valid D365 field name (letters, digits and _, starting with a letter)`;
+}
+
+/** Throws BAD_INPUT naming the field when it cannot be a D365 field name. */
+export function checkFieldName(name: string, what = 'field'): void {
+  const problem = fieldNameProblem(name);
+  if (problem) throw badInput(`${what} ${problem}`);
+}
+
+function valueProblem(name: string, value: unknown): string | null {
+  if (typeof value === 'string') {
+    if (value.length > LIMITS.value) return `value of ${name} is ${value.length} characters long; the limit is ${LIMITS.value}`;
+    if (CONTROL.test(value)) return `value of ${name} contains a control character`;
+    return null;
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `value of ${name} is not a finite number`;
+  if (typeof value === 'boolean' || value === null) return null;
+  return `value of ${name} must be text, a number, true/false or null`;
+}
+
+/** Field name → new value. Text values are NFC-normalised; `__proto__` and friends are refused by name. */
+export const FieldsSchema = z
+  .custom<Record<string, unknown>>(isPlainObject, { error: 'must be an object of field → value' })
+  .superRefine((obj, ctx) => {
+    const entries = Object.entries(obj);
+    if (Object.hasOwn(obj, '__proto__') && !entries.some(([k]) => k === '__proto__')) entries.push(['__proto__', obj.__proto__]);
+    if (entries.length > LIMITS.fields) ctx.addIssue({ code: 'custom', message: `has ${entries.length} fields; the limit is ${LIMITS.fields}` });
+    for (const [name, value] of entries) {
+      const problem = fieldNameProblem(name) ? `field ${fieldNameProblem(name)}` : valueProblem(name, value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [name] });
+    }
+  })
+  .transform((obj): Fields => {
+    const out: Fields = {};
+    for (const [name, value] of Object.entries(obj)) out[name] = (typeof value === 'string' ? value.normalize('NFC') : value) as FieldValue;
+    return out;
+  });
+
+export function describeKey(k: { company: string; orderNumber: string }): string {
+  return `order ${JSON.stringify(k.orderNumber)} (company ${JSON.stringify(k.company)})`;
+}
+
+/** What a person asks for: the shape the form, scan mode, the API and the CLI share. */
+export const UpdateRequestSchema = z.object({
+  company: CompanySchema.optional(),
+  orderNumber: OrderNumberSchema,
+  fields: FieldsSchema,
+  /** the values the person saw when deciding, for the three-way check */
+  base: FieldsSchema.nullable().optional(),
+});
+
+const CheckedUpdateSchema = UpdateRequestSchema.extend({
+  profile: ProfileNameSchema.default(DEFAULT_PROFILE),
+  company: CompanySchema,
+  source: z.enum(UPDATE_SOURCES, { error: (i) => `unknown source ${JSON.stringify(i.input)}` }),
+  queuedBy: QueuedBySchema,
+})
+  .superRefine((u, ctx) => {
+    if (Object.keys(u.fields).length === 0) ctx.addIssue({ code: 'custom', message: `${describeKey(u)} changes no field` });
+    for (const name of Object.keys(u.base ?? {})) {
+      if (!(name in u.fields)) ctx.addIssue({ code: 'custom', message: `base value given for ${name}, which ${describeKey(u)} does not change` });
+    }
+  })
+  .transform((u) => ({ ...u, base: u.base && Object.keys(u.base).length > 0 ? u.base : null }))
+  .brand<'CheckedUpdate'>();
+
+/** An update that passed every rule; the only thing the outbox queues. */
+export type CheckedUpdate = z.output<typeof CheckedUpdateSchema>;
+
+export interface UpdateInput {
+  profile?: string;
+  company: string;
+  orderNumber: string;
+  fields: Fields;
+  base?: Fields | null;
+  source: UpdateSource;
+  queuedBy: string;
+}
+
+/**
+ * Checks an update as enqueue would. Throws BAD_INPUT naming the order and what is wrong,
+ * in words a person can act on.
+ */
+export function checkUpdate(input: unknown): CheckedUpdate {
+  if (!isPlainObject(input)) throw badInput('an update must be an object');
+  const parsed = CheckedUpdateSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw badInput(describeIssue(input, parsed.error.issues[0]));
+}
+
+/** "order "SO-1" (company "USMF"): field "Foo Bar" is not…" — the order first, when it is known. */
+export function describeIssue(input: Record<string, unknown>, issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'malformed update';
+  const [top] = issue.path;
+  if (top !== 'fields' && top !== 'base') return issue.message;
+  const order = OrderNumberSchema.safeParse(input.orderNumber);
+  const company = CompanySchema.safeParse(input.company ?? DEFAULT_COMPANY);
+  const key = order.success && company.success ? describeKey({ orderNumber: order.data, company: company.data }) : 'the update';
+  return `${top === 'base' ? 'base of ' : ''}${key}: ${issue.message}`;
+}
