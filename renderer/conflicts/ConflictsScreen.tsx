@@ -1,6 +1,5 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApi } from '../app/api-context.tsx';
-import { focusSoon } from '../app/focus.ts';
 import { navigate } from '../app/routes.ts';
 import { useToast } from '../app/toasts.tsx';
 import { useRefreshOn } from '../app/use-agent-events.ts';
@@ -27,6 +26,12 @@ export function ConflictsScreen({ updateId }: { updateId: number | null }) {
 
   const groups = (open.data ?? []).filter((g) => !resolved.has(g.updateId));
   const selected = groups.find((g) => g.updateId === updateId) ?? groups[0] ?? null;
+  const noneLeft = open.data !== undefined && groups.length === 0;
+
+  // The last one resolved: focus goes to the note that says none are left.
+  useEffect(() => {
+    if (focusNext && noneLeft) emptyHeading.current?.focus();
+  }, [focusNext, noneLeft]);
 
   return (
     <section className="screen screen-conflicts" aria-labelledby="conflicts-title">
@@ -35,7 +40,7 @@ export function ConflictsScreen({ updateId }: { updateId: number | null }) {
       </div>
       {open.error ? <ErrorNote message={open.error.message} onRetry={open.reload} /> : null}
       {open.loading && !open.data ? <Loading text={t('conflicts.loading')} /> : null}
-      {open.data && groups.length === 0 ? (
+      {noneLeft ? (
         <EmptyState title={t('conflicts.none')} headingRef={emptyHeading}>
           {t('conflicts.noneHint')}
         </EmptyState>
@@ -52,7 +57,6 @@ export function ConflictsScreen({ updateId }: { updateId: number | null }) {
               setResolved((s) => new Set(s).add(selected.updateId));
               // The next conflict's heading takes focus; with none left, the "No conflicts" note.
               setFocusNext(true);
-              if (groups.length === 1) focusSoon(() => emptyHeading.current);
               navigate({ screen: 'conflicts', updateId: null });
               open.reload();
             }}

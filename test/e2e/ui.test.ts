@@ -196,7 +196,7 @@ describe('the UI in a real browser against outbox serve --demo', () => {
 
   it('shows settings without ever showing a secret', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByText('No D365 environment is configured').waitFor();
+    await page.getByText('This is the demo: updates go to the embedded simulator').waitFor();
     await expect(page.getByLabel('Client secret').inputValue()).resolves.toBe('');
     await shot('settings');
   }, 20_000);
