@@ -32,14 +32,24 @@ export function ConflictLogScreen() {
   const [exporting, setExporting] = useState<'csv' | 'json' | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
 
-  const filter = {
+  // Days are the viewer's days: From 1 May is local midnight, To 1 May runs through local 23:59:59.
+  const period = {
     ...(since ? { since: new Date(`${since}T00:00:00`).toISOString() } : {}),
     ...(until ? { until: dayAfter(until) } : {}),
-    ...(order.trim() ? { orderNumber: order.trim() } : {}),
   };
+  const filter = { ...period, ...(order.trim() ? { orderNumber: order.trim() } : {}) };
   const filterKey = JSON.stringify(filter);
+  const periodKey = JSON.stringify(period);
   const log = useLoad(() => api.listConflicts({ ...filter, limit: SHOWN }), [api, filterKey]);
-  const metrics = useLoad(() => api.metrics({}), [api]);
+  const metrics = useLoad(() => api.metrics(period), [api, periodKey]);
+  const periodText =
+    since && until
+      ? t('chart.periodBoth', { from: fmt.date(`${since}T00:00:00`), to: fmt.date(`${until}T00:00:00`) })
+      : since
+        ? t('chart.periodFrom', { from: fmt.date(`${since}T00:00:00`) })
+        : until
+          ? t('chart.periodTo', { to: fmt.date(`${until}T00:00:00`) })
+          : t('chart.periodAll');
   useRefreshOn(log.reload, ['conflict', 'changed'], 1000);
   useRefreshOn(metrics.reload, ['done', 'conflict', 'retrying'], 2000);
 
@@ -60,7 +70,6 @@ export function ConflictLogScreen() {
       <div className="toolbar">
         <ScreenHeading id="log-title">{t('nav.log')}</ScreenHeading>
       </div>
-      {metrics.data ? <MetricsPanel metrics={metrics.data} /> : metrics.error ? <ErrorNote message={metrics.error.message} onRetry={metrics.reload} /> : null}
       <div className="toolbar filters no-print">
         <label>
           {t('log.from')}
@@ -82,9 +91,14 @@ export function ConflictLogScreen() {
           {exporting === 'json' ? t('log.exporting') : t('log.exportJson')}
         </button>
       </div>
+      {metrics.data ? (
+        <MetricsPanel metrics={metrics.data} period={periodText} />
+      ) : metrics.error ? (
+        <ErrorNote message={metrics.error.message} onRetry={metrics.reload} />
+      ) : null}
       {since || until || order.trim() ? (
         <p className="print-only filters-summary">
-          {t('log.printedFilters', { from: since ? fmt.dateTime(`${since}T00:00:00`) : '—', to: until ? fmt.dateTime(`${until}T23:59:59`) : '—', order: order.trim() || '—' })}
+          {t('log.printedFilters', { from: since ? fmt.date(`${since}T00:00:00`) : '—', to: until ? fmt.date(`${until}T00:00:00`) : '—', order: order.trim() || '—' })}
         </p>
       ) : null}
       {exportError ? <ErrorNote message={exportError} /> : null}

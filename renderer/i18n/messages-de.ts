@@ -187,11 +187,28 @@ export const de: Catalogue = {
   'resolution.policyOurs': 'Unserer, laut Feldregel',
   'resolution.policyTheirs': 'D365-Wert, laut Feldregel',
 
-  'metrics.retriesPerSuccess': 'Wiederholungen je Erfolg',
-  'metrics.concurrencyRate': 'Anfragen mit Parallelitätsfehler',
-  'metrics.neededPerson': 'brauchten eine Entscheidung',
-  'metrics.sent': 'gesendet',
-  'metrics.chartTitle': 'Parallelitätsfehler nach Tageszeit',
+  'chart.title': 'Konfliktrate nach Tageszeit',
+  'chart.zone': 'Stunden in Ihrer Zeitzone ({zone}) · {period}',
+  'chart.periodAll': 'alle erfassten Stunden',
+  'chart.periodFrom': 'ab {from}',
+  'chart.periodTo': 'bis {to}',
+  'chart.periodBoth': '{from} bis {to}',
+  'chart.retryRate': 'Wiederholungsrate: Parallelitätsfehler je Anfrage',
+  'chart.conflictRate': 'Brauchte eine Entscheidung: Konflikte je gesendeter Änderung',
+  'chart.tileRetry':
+    '{errors, plural, one {# Parallelitätsfehler} other {# Parallelitätsfehler}} bei {requests, plural, one {# Anfrage} other {# Anfragen}}, vom Agenten wiederholt',
+  'chart.tileConflict':
+    '{conflicts, plural, one {# Konflikt brauchte} other {# Konflikte brauchten}} eine Entscheidung, bei {sent, plural, one {# gesendeten Änderung} other {# gesendeten Änderungen}}',
+  'chart.headline':
+    'Stärkste Stunde {hours}: {retry} der Anfragen trafen auf einen Parallelitätsfehler; {conflict} der gesendeten Änderungen brauchten eine Entscheidung.',
+  'chart.headlineCalm': 'Keine Parallelitätsfehler in diesem Zeitraum.',
+  'chart.headlineEmpty': 'In diesem Zeitraum wurde nichts gesendet.',
+  'chart.noData': 'keine Daten',
+  'chart.hour': 'Stunde',
+  'chart.requests': 'Anfragen',
+  'chart.concurrencyErrors': 'Parallelitätsfehler',
+  'chart.sent': 'Gesendete Änderungen',
+  'chart.neededPerson': 'Brauchten eine Entscheidung',
 
   'settings.loading': 'Einstellungen werden geladen…',
   'settings.demo': 'Dies ist die Demo: Änderungen gehen an den eingebauten Simulator, in einen eigenen Postausgang (nicht Ihre echte Warteschlange).',

@@ -9,6 +9,8 @@ export interface Format {
   percent(ratio: number, fractionDigits?: number): string;
   time(at: number | string | Date): string;
   dateTime(at: number | string | Date): string;
+  /** a day: "Dec 1, 2026", "01.12.2026" */
+  date(at: number | string | Date): string;
   /** today: the time only; older: date and time */
   when(at: number | string | Date, now?: number): string;
   /** an hour of the day as an axis label: "2 PM", "14" */
@@ -47,6 +49,7 @@ export function useFormat(): Format {
         intl.formatNumber(ratio, { style: 'percent', minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }),
       time,
       dateTime,
+      date: (at) => safe(at, (d) => intl.formatDate(d, { dateStyle: 'medium' })),
       when: (at, now = Date.now()) => safe(at, (d) => (new Date(now).toDateString() === d.toDateString() ? time(d) : dateTime(d))),
       hour: (hour) =>
         new Intl.DateTimeFormat(intl.locale, { hour: 'numeric' })

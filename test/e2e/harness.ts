@@ -74,6 +74,8 @@ export interface DemoOptions {
   locale?: string;
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** the browser's time zone (IANA), default the machine's */
+  timezoneId?: string;
   /** a UI already built by buildUiOnce (else one is built and removed at close) */
   uiDir?: string;
 }
@@ -102,6 +104,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
     viewport: opts.viewport ?? { width: 1280, height: 800 },
     locale: opts.locale ?? 'en-US',
     colorScheme: opts.colorScheme ?? 'light',
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     acceptDownloads: true,
   });
   const page = await context.newPage();
