@@ -33,7 +33,7 @@ export function NavBar({ current, counts }: { current: Screen; counts: StateCoun
           );
         })}
       </nav>
-      <button type="button" className="topbar-button" onClick={shortcuts.open} aria-keyshortcuts="Shift+?">
+      <button type="button" className="topbar-button" onClick={shortcuts.open} aria-keyshortcuts="?">
         {t('shortcuts.button')}
       </button>
     </>

@@ -83,7 +83,7 @@ describe('contrast, layout, dark mode and print', () => {
     }
   }, 30_000);
 
-  it('axe finds nothing serious or critical on any screen, light and dark, at 1280 and 1024 px; nothing overflows', async () => {
+  it('axe finds nothing serious or critical on any screen, light and dark, at 1280 and 1024 px; nothing overflows; one <h1> each', async () => {
     const page = demo.page;
     const problems: string[] = [];
     for (const scheme of SCHEMES) {
@@ -95,6 +95,8 @@ describe('contrast, layout, dark mode and print', () => {
           const where = `${scheme} ${width}px ${state.name}`;
           for (const v of await seriousViolations(page)) problems.push(`${where}: ${v}`);
           for (const o of await horizontalOverflow(page)) problems.push(`${where}: overflow: ${o}`);
+          const h1s = await page.locator('h1').count();
+          if (h1s !== 1) problems.push(`${where}: ${h1s} <h1> (one per screen)`);
           await demo.shot(`${scheme}-${width}-${state.name}`);
           await state.leave?.(page);
         }

@@ -110,6 +110,18 @@ describe('the UI in German', () => {
     await expect(rate.textContent()).resolves.toMatch(/^\d+,\d\s%$/);
   }, 30_000);
 
+  it('exports with the same column names whatever the UI language', async () => {
+    const page = demo.page;
+    await go(page, '#/log');
+    await page.locator('.conflict-table tbody tr').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: de['log.exportCsv'] }).click()]);
+    const fromGermanUi = fs.readFileSync(await download.path(), 'utf8');
+    const fromAgent = (await demo.api.exportConflicts({ format: 'csv' })).body;
+    const header = (csv: string) => csv.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0];
+    expect(header(fromGermanUi)).toBe(header(fromAgent));
+    expect(header(fromGermanUi)).toMatch(/^[A-Za-z_.,]+$/);
+  }, 30_000);
+
   it('keeps an override from Settings across reloads, and Automatic follows the browser again', async () => {
     const page = demo.page;
     await go(page, '#/settings');
