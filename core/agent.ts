@@ -78,6 +78,7 @@ export class Agent implements AgentHandlers, AgentHost {
   private readonly opts: AgentOptions;
   private readonly dispatcher: Dispatcher;
   readonly simulator: Simulator | null;
+  private closing: Promise<void> | null = null;
 
   private constructor(outbox: Outbox, opts: AgentOptions, simulator: Simulator | null) {
     this.opts = opts;
@@ -87,7 +88,17 @@ export class Agent implements AgentHandlers, AgentHost {
     this.metricsStore = new Metrics(outbox.db, opts.now);
     this.settings = new Settings(outbox.db);
     this.dispatcher = createDispatcher();
-    this.link = new D365Link({ settings: this.settings, secrets: opts.secrets, envSecret: opts.envSecret, dispatcher: this.dispatcher, now: opts.now, simulator: simulator ?? undefined });
+    this.link = new D365Link({
+      settings: this.settings,
+      secrets: opts.secrets,
+      envSecret: opts.envSecret,
+      dispatcher: this.dispatcher,
+      now: opts.now,
+      simulator: simulator ?? undefined,
+      notice: (message) => {
+        if (!outbox.notices().some((n) => n.message === message)) outbox.addNotice(message);
+      },
+    });
     this.drainer = new Drainer(outbox, null, this.events, this.metricsStore, {
       ...opts.drainer,
       retry: { ...(opts.drainer?.retry ?? DEFAULT_RETRY), retryLimit: opts.drainer?.retry?.retryLimit ?? this.settings.preferences().retryLimit },
@@ -136,11 +147,15 @@ export class Agent implements AgentHandlers, AgentHost {
     return this.drainer.drainUntilIdle();
   }
 
-  async close(): Promise<void> {
-    await this.drainer.stop();
-    await this.simulator?.stop();
-    await this.dispatcher.close();
-    this.outbox.close();
+  /** Finishes the request in flight and closes everything; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.drainer.stop();
+      await this.simulator?.stop();
+      await this.dispatcher.close();
+      this.outbox.close();
+    })();
+    return this.closing;
   }
 
   subscribe(listener: Listener): () => void {

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { BatchSettings } from './d365/batch-settings.ts';
 import { D365Client } from './d365/client.ts';
 import { FieldCatalog } from './d365/metadata.ts';
 import { profileNamed } from './d365/profile.ts';
@@ -26,6 +27,8 @@ export interface LinkOptions {
   now?: () => number;
   /** demo mode: the embedded simulator, and only it */
   simulator?: Simulator;
+  /** something people must be told (the connection now sends singly…) */
+  notice?: (message: string) => void;
 }
 
 /**
@@ -123,6 +126,14 @@ export class D365Link {
     if (saved && secret) await this.opts.secrets.set(secretAccount(saved), secret);
   }
 
+  /** What the client learned about $batch stays with the connection it was learned on. */
+  private batchLearned(c: Connection, batch: BatchSettings, notice: string | null): void {
+    const saved = this.opts.settings.connection();
+    const same = saved && saved.environmentUrl === c.environmentUrl && saved.profile === c.profile && saved.serviceRoot === c.serviceRoot;
+    if (!this.opts.simulator && same) this.opts.settings.setConnection({ ...saved, batch });
+    if (notice) this.opts.notice?.(notice);
+  }
+
   private async secretFor(c: Connection): Promise<string | null> {
     if (this.opts.envSecret) return this.opts.envSecret;
     return this.opts.secrets.get(secretAccount(c));
@@ -142,6 +153,8 @@ export class D365Link {
       tokens,
       dispatcher: this.opts.dispatcher,
       now: this.opts.now,
+      batchSettings: c.batch,
+      onBatchLearned: (batch, notice) => this.batchLearned(c, batch, notice),
     });
     this.current = { client, catalog: new FieldCatalog(client, { now: this.opts.now }) };
   }

@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { z } from 'zod';
+import { REQUEST_LINE_FORMS } from './d365/batch-settings.ts';
+import { PROFILE_NAMES } from './d365/profile.ts';
 import { badInput } from './errors.ts';
 import { DEFAULT_COMPANY } from './outbox/update-input.ts';
 
@@ -22,8 +24,15 @@ export function vetServiceUrl(value: string, what: string): string {
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+/** What the connection learned about its server's $batch (see BatchSettings), or an admin's limit. */
+export const BatchSettingsSchema = z.object({
+  requestLines: z.enum(REQUEST_LINE_FORMS).optional(),
+  maxOperations: z.number().int().min(1).max(5000).optional(),
+  singleRequestsUntil: z.number().int().nonnegative().optional(),
+});
+
 export const ConnectionSchema = z.object({
-  profile: z.enum(['fo', 'bc']),
+  profile: z.enum(PROFILE_NAMES),
   /** https://contoso.operations.dynamics.com (F&O) or the BC API host */
   environmentUrl: text(500),
   /** overrides the OData root (BC: https://api.businesscentral.dynamics.com/v2.0/<tenant>/<env>/api/v2.0) */
@@ -32,6 +41,7 @@ export const ConnectionSchema = z.object({
   clientId: text(200),
   authorityUrl: text(500).default('https://login.microsoftonline.com'),
   scope: text(500).optional(),
+  batch: BatchSettingsSchema.optional(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
 

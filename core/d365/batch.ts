@@ -3,72 +3,101 @@ import { boundaryOf, splitHttpMessage, splitMultipart, MultipartSyntaxError } fr
 /** One request to put in a $batch. */
 export interface BatchCall {
   method: 'GET' | 'PATCH';
+  /** absolute; the request line is written from it in the connection's form */
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** calls with the same group travel in one changeset / atomicity group: all or nothing */
+  group?: string;
 }
 
-/** One answer read out of a $batch response; the same shape as a plain response. */
+/** A call as it goes on the wire: its Content-ID and its request-line target decided. */
+export interface WireCall {
+  id: string;
+  /** the call's place in the batch's list of calls */
+  index: number;
+  target: string;
+  call: BatchCall;
+}
+
+/** The unit a batch is written in: a plain request, or an atomic group of several. */
+export interface WireGroup {
+  atomic: boolean;
+  calls: WireCall[];
+}
+
+/** One answer read out of a $batch response. */
 export interface BatchReply {
+  /** the Content-ID (multipart) or id (JSON) it names, if any */
+  contentId: string | undefined;
+  /** which top-level part (multipart) or response (JSON) it came in, and its place inside */
+  item: number;
+  index: number;
   status: number;
   headers: Record<string, string>;
   text: string;
 }
 
-/**
- * An OData 4.0 multipart/mixed batch. GETs go in as plain parts; every PATCH goes in a
- * changeset of its own, so one order's 412 or 400 rolls back only that order.
- */
-export function buildBatch(calls: readonly BatchCall[], newId: () => string): { contentType: string; body: string } {
-  const boundary = `batch_${newId()}`;
-  const out: string[] = [];
-  calls.forEach((call, i) => {
-    out.push(`--${boundary}\r\n`);
-    const request = httpPart(call, call.method === 'PATCH' ? String(i + 1) : undefined);
-    if (call.method === 'GET') {
-      out.push(request);
-      return;
-    }
-    const changeset = `changeset_${newId()}`;
-    out.push(`Content-Type: multipart/mixed; boundary=${changeset}\r\n\r\n`, `--${changeset}\r\n`, request, `--${changeset}--\r\n`);
-  });
-  out.push(`--${boundary}--\r\n`);
-  return { contentType: `multipart/mixed; boundary=${boundary}`, body: out.join('') };
+/** A written batch, and which calls each top-level item holds (to place answers without ids). */
+export interface WrittenBatch {
+  contentType: string;
+  body: string;
+  layout: WireCall[][];
 }
 
-function httpPart(call: BatchCall, contentId: string | undefined): string {
-  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary'];
-  if (contentId !== undefined) lines.push(`Content-ID: ${contentId}`);
-  lines.push('', `${call.method} ${call.url} HTTP/1.1`);
+/**
+ * An OData 4.0 multipart/mixed batch. GETs go in as plain parts; each atomic group (one order's
+ * PATCHes) is a changeset of its own, so one order's 412 or 400 rolls back only that order.
+ * Every part carries a Content-ID, so answers can be matched whatever order they come in.
+ */
+export function buildMultipartBatch(groups: readonly WireGroup[], newId: () => string): WrittenBatch {
+  const boundary = `batch_${newId()}`;
+  const out: string[] = [];
+  for (const group of groups) {
+    out.push(`--${boundary}\r\n`);
+    if (!group.atomic) {
+      out.push(httpPart(group.calls[0]!));
+      continue;
+    }
+    const changeset = `changeset_${newId()}`;
+    out.push(`Content-Type: multipart/mixed; boundary=${changeset}\r\n\r\n`);
+    for (const call of group.calls) out.push(`--${changeset}\r\n`, httpPart(call));
+    out.push(`--${changeset}--\r\n`);
+  }
+  out.push(`--${boundary}--\r\n`);
+  return { contentType: `multipart/mixed; boundary=${boundary}`, body: out.join(''), layout: groups.map((g) => g.calls) };
+}
+
+function httpPart({ id, target, call }: WireCall): string {
+  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary', `Content-ID: ${id}`];
+  lines.push('', `${call.method} ${target} HTTP/1.1`);
   for (const [name, value] of Object.entries(call.headers)) lines.push(`${name}: ${value}`);
   lines.push('', call.body ?? '', '');
   return lines.join('\r\n');
 }
 
 /**
- * Reads every part of a $batch answer in order, changesets flattened. A failed changeset may
- * answer with one response for all its requests; with one request per changeset that is one.
- * The batch itself answers 200 even when parts fail: each part's own status is what counts.
+ * Reads every part of a multipart $batch answer, changesets flattened, with where each came
+ * from. The batch may answer 200 (or, on some servers, 400) whatever its parts did: each
+ * part's own status is what counts.
  */
-export function parseBatchReply(contentType: string | undefined, body: string, expected: number): BatchReply[] {
+export function parseMultipartReply(contentType: string | undefined, body: string): BatchReply[] {
   const boundary = boundaryOf(contentType);
   if (!boundary) throw new MultipartSyntaxError(`the $batch answer is not multipart/mixed (Content-Type ${JSON.stringify(contentType ?? '')})`);
   const replies: BatchReply[] = [];
-  for (const part of splitMultipart(body, boundary)) {
+  splitMultipart(body, boundary).forEach((part, item) => {
     const inner = boundaryOf(part.headers['content-type']);
-    if (inner) {
-      for (const p of splitMultipart(part.content, inner)) replies.push(httpReply(p.content));
-    } else {
-      replies.push(httpReply(part.content));
-    }
-  }
-  if (replies.length !== expected) throw new MultipartSyntaxError(`the $batch answer has ${replies.length} parts for ${expected} requests`);
+    const parts = inner ? splitMultipart(part.content, inner) : [part];
+    parts.forEach((p, index) => replies.push(httpReply(p.headers, p.content, item, index)));
+  });
   return replies;
 }
 
-function httpReply(content: string): BatchReply {
+function httpReply(mime: Record<string, string>, content: string, item: number, index: number): BatchReply {
   const { startLine, headers, body } = splitHttpMessage(content);
   const m = /^HTTP\/1\.[01]\s+(\d{3})\b/.exec(startLine);
   if (!m) throw new MultipartSyntaxError(`malformed status line in a $batch answer: ${JSON.stringify(startLine.slice(0, 80))}`);
-  return { status: Number(m[1]), headers, text: body };
+  // some servers put the Content-ID among the inner response's headers
+  const contentId = mime['content-id'] ?? headers['content-id'];
+  return { contentId: contentId === '' ? undefined : contentId, item, index, status: Number(m[1]), headers, text: body };
 }

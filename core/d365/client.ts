@@ -1,19 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Fields, FieldValue, OrderKey } from '../outbox/types.ts';
-import { buildBatch, parseBatchReply, type BatchCall } from './batch.ts';
+import type { BatchCall } from './batch.ts';
+import { BatchExchange } from './batch-exchange.ts';
+import type { BatchSettings } from './batch-settings.ts';
 import { D365Error, isD365Error, networkError, parseRetryAfter, type D365ErrorCode } from './errors.ts';
-import { keyPredicate, stringLiteral } from './odata.ts';
-import type { EntityProfile } from './profile.ts';
+import { readLimited } from './http-body.ts';
+import { orderReadUrl, orderWriteUrl, type EntityProfile } from './profile.ts';
 import type { TokenSource } from './token.ts';
 
 export interface Timeouts {
   connectMs: number;
   headersMs: number;
+  /** the longest pause between two chunks of an answer */
   bodyMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+
+/** Every request, answer included, must be over within this: a server trickling a byte at a time cannot hold the drain. */
+export const DEFAULT_DEADLINE_MS = 120_000;
 
 /** Keep-alive pool with explicit timeouts: one per agent, shared by token and data calls. */
 export function createDispatcher(timeouts: Timeouts = DEFAULT_TIMEOUTS): Agent {
@@ -43,8 +48,14 @@ export interface D365ClientOptions {
   now?: () => number;
   /** responses larger than this are refused as BAD_RESPONSE */
   maxBodyBytes?: number;
-  /** use $batch for several orders (default true; turned off by itself when the server refuses) */
+  /** use $batch for several orders (default true; turned off for a while by itself when the server's answers are unusable) */
   batch?: boolean;
+  /** overall deadline of one request, answer included (default DEFAULT_DEADLINE_MS) */
+  deadlineMs?: number;
+  /** what this connection learned about its server's $batch before (kept in the connection's settings) */
+  batchSettings?: BatchSettings;
+  /** the client learned something about the server worth keeping; `notice` tells people when sending changes its way */
+  onBatchLearned?: (settings: BatchSettings, notice: string | null) => void;
 }
 
 interface Answer {
@@ -55,9 +66,6 @@ interface Answer {
 
 /** Errors about the connection rather than one order: no point sending the rest. */
 export const INTERRUPTING: ReadonlySet<D365ErrorCode> = new Set(['THROTTLED', 'OFFLINE', 'UNAUTHORIZED', 'AUTH_FAILED', 'SERVER', 'BAD_RESPONSE']);
-
-/** How servers say "no $batch here". */
-const BATCH_REFUSED: ReadonlySet<number> = new Set([400, 404, 405, 501]);
 
 function describeRead(key: Pick<OrderKey, 'company' | 'orderNumber'>): string {
   return `GET order ${key.orderNumber} (${key.company})`;
@@ -84,8 +92,8 @@ export class D365Client {
   private readonly dispatcher: Dispatcher;
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
-  /** null until the server has answered a $batch; false once it refused one */
-  private batch: boolean | null;
+  private readonly deadlineMs: number;
+  private readonly batches: BatchExchange;
 
   constructor(options: D365ClientOptions) {
     this.serviceRoot = options.serviceRoot.replace(/\/+$/, '');
@@ -94,29 +102,37 @@ export class D365Client {
     this.dispatcher = options.dispatcher;
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
-    this.batch = options.batch === false ? false : null;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.batches = new BatchExchange({
+      serviceRoot: this.serviceRoot,
+      format: this.profile.batch.format,
+      maxOperations: this.profile.batch.maxOperations,
+      enabled: options.batch !== false,
+      settings: options.batchSettings ?? {},
+      now: this.now,
+      onLearned: options.onBatchLearned,
+      transport: {
+        // a $batch answer is judged by the exchange, whatever its status; throttling and credentials are the connection's
+        post: (body, headers, what) => this.send('POST', `${this.serviceRoot}/$batch`, body, headers, what, (status) => ![401, 403, 429, 503].includes(status)),
+        singly: (calls, whats) => this.singly(calls, whats),
+        classify: (answer, what) => this.classify(answer, what),
+      },
+    });
   }
 
-  /** Whether several orders go in one $batch (unknown until the server answered one). */
+  /** Whether several orders go in one $batch (unknown until the server answered one; false while sending singly). */
   get batching(): boolean | null {
-    return this.batch;
+    return this.batches.batching;
+  }
+
+  /** What this client knows about its server's $batch. */
+  get batchSettings(): BatchSettings {
+    return this.batches.settings;
   }
 
   /** The URL that reads an order with the given fields. */
   orderUrl(key: Pick<OrderKey, 'company' | 'orderNumber'>, fields: readonly string[]): string {
-    const p = this.profile;
-    if (p.addressing === 'key') {
-      const select = [...new Set([...fields])].join(',');
-      return (
-        `${this.serviceRoot}/${p.entitySet}${keyPredicate({ [p.companyKey]: key.company, [p.orderKey]: key.orderNumber })}` +
-        `?cross-company=true${select ? `&$select=${encodeURIComponent(select)}` : ''}`
-      );
-    }
-    const select = [...new Set([p.idField!, p.orderKey, ...fields])].join(',');
-    return (
-      `${this.serviceRoot}/companies(${encodeURIComponent(key.company)})/${p.entitySet}` +
-      `?$filter=${encodeURIComponent(`${p.orderKey} eq `)}${stringLiteral(key.orderNumber)}&$select=${encodeURIComponent(select)}`
-    );
+    return orderReadUrl(this.profile, this.serviceRoot, key, fields);
   }
 
   async getOrder(key: Pick<OrderKey, 'company' | 'orderNumber'>, fields: readonly string[]): Promise<OrderSnapshot> {
@@ -143,18 +159,25 @@ export class D365Client {
     return answers.map((a, i) => (a instanceof D365Error ? a : attempt(() => this.snapshotOf(a, keys[i]!, fields[i]!, urls[i]!, describeRead(keys[i]!)))));
   }
 
-  /** PATCHes several orders, each in a changeset of its own (atomic per order, not across). */
+  /** PATCHes several orders, each order's writes in a changeset / atomicity group of their own (atomic per order, not across). */
   async writeOrders(items: readonly { snapshot: OrderSnapshot; fields: Fields; what: string }[]): Promise<({ etag: string | null } | D365Error)[]> {
-    const calls: BatchCall[] = items.map((it) => ({ method: 'PATCH', url: it.snapshot.url, headers: patchHeaders(it.snapshot), body: JSON.stringify(it.fields) }));
+    const calls: BatchCall[] = items.map((it) => ({
+      method: 'PATCH',
+      url: it.snapshot.url,
+      headers: patchHeaders(it.snapshot),
+      body: JSON.stringify(it.fields),
+      group: it.snapshot.url,
+    }));
     const answers = await this.exchange(calls, items.map((it) => it.what));
     return answers.map((a, i) => (a instanceof D365Error ? a : attempt(() => this.patchResult(a, items[i]!.what))));
   }
 
-  private async exchange(calls: BatchCall[], whats: string[]): Promise<(Answer | D365Error)[]> {
-    if (calls.length > 1 && this.batch !== false) {
-      const answers = await this.sendBatch(calls, whats);
-      if (answers) return answers;
-    }
+  private exchange(calls: BatchCall[], whats: string[]): Promise<(Answer | D365Error)[]> {
+    return this.batches.exchange(calls, whats);
+  }
+
+  /** One request per call; an error about the connection stops the rest and stands for them. */
+  private async singly(calls: readonly BatchCall[], whats: readonly string[]): Promise<(Answer | D365Error)[]> {
     const out: (Answer | D365Error)[] = [];
     let stop: D365Error | null = null;
     for (const [i, call] of calls.entries()) {
@@ -173,44 +196,17 @@ export class D365Client {
     return out;
   }
 
-  /** One $batch round trip; null when the server refuses batches (then requests go singly). */
-  private async sendBatch(calls: BatchCall[], whats: string[]): Promise<(Answer | D365Error)[] | null> {
-    const { contentType, body } = buildBatch(calls, () => randomUUID());
-    const what = `$batch of ${calls.length} requests`;
-    let answer: Answer;
-    try {
-      answer = await this.send('POST', `${this.serviceRoot}/$batch`, body, { 'content-type': contentType, accept: 'multipart/mixed' }, what);
-    } catch (e) {
-      if (isD365Error(e) && e.status !== null && BATCH_REFUSED.has(e.status)) {
-        this.batch = false;
-        return null;
-      }
-      throw e;
-    }
-    this.batch = true;
-    let replies;
-    try {
-      replies = parseBatchReply(String(answer.headers['content-type'] ?? ''), answer.text, calls.length);
-    } catch (e) {
-      throw new D365Error('BAD_RESPONSE', `${what}: ${(e as Error).message}`, { status: answer.status, cause: e });
-    }
-    return replies.map((r, i) => (r.status >= 200 && r.status < 300 ? r : this.classify(r, whats[i]!)));
-  }
-
   private snapshotOf(answer: Answer, key: Pick<OrderKey, 'company' | 'orderNumber'>, fields: readonly string[], url: string, what: string): OrderSnapshot {
     const json = this.parseJson(answer, what);
     let row: Record<string, unknown> = json;
-    // F&O reaches other companies only with cross-company=true, for writes as for reads.
-    let patchUrl = `${url.slice(0, url.indexOf('?'))}?cross-company=true`;
     if (this.profile.addressing === 'filter') {
       const rows = json.value;
       if (!Array.isArray(rows)) throw new D365Error('BAD_RESPONSE', `${what}: the answer has no "value" list`, { status: answer.status });
       if (rows.length === 0) throw new D365Error('NOT_FOUND', `${what}: D365 has no such order`, { status: 404 });
       row = rows[0] as Record<string, unknown>;
-      const id = row[this.profile.idField!];
-      if (typeof id !== 'string') throw new D365Error('BAD_RESPONSE', `${what}: the order has no ${this.profile.idField}`, { status: answer.status });
-      patchUrl = `${this.serviceRoot}/companies(${encodeURIComponent(key.company)})/${this.profile.entitySet}(${encodeURIComponent(id)})`;
     }
+    const patchUrl = orderWriteUrl(this.profile, this.serviceRoot, key, url, row);
+    if (!patchUrl) throw new D365Error('BAD_RESPONSE', `${what}: the order has no ${this.profile.idField}`, { status: answer.status });
     const etag = etagOf(row, answer.headers);
     if (!etag) throw new D365Error('BAD_RESPONSE', `${what}: the answer carries no ETag (@odata.etag), so a safe update is impossible`, { status: answer.status });
     const values: Fields = {};
@@ -235,7 +231,8 @@ export class D365Client {
     return [...type[1]!.matchAll(/<Property\s+Name="([^"]+)"/g)].map((m) => m[1]!);
   }
 
-  private async send(method: 'GET' | 'PATCH' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, what: string): Promise<Answer> {
+  /** `accept`: statuses handed back as answers instead of thrown (a $batch answer is judged whole). */
+  private async send(method: 'GET' | 'PATCH' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, what: string, accept?: (status: number) => boolean): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.token();
       let answer: Answer;
@@ -251,17 +248,18 @@ export class D365Client {
             authorization: `Bearer ${token}`,
           },
           body,
+          signal: AbortSignal.timeout(this.deadlineMs),
         });
         answer = { status: res.statusCode, headers: res.headers, text: await readLimited(res.body, this.maxBodyBytes, what) };
       } catch (e) {
-        throw networkError(e, what);
+        throw networkError(e, what, this.deadlineMs);
       }
       if (answer.status === 401 && attempt === 0) {
         // A token can be revoked or expire early: refresh once, then believe the 401.
         this.tokens.invalidate();
         continue;
       }
-      if (answer.status >= 200 && answer.status < 300) return answer;
+      if ((answer.status >= 200 && answer.status < 300) || accept?.(answer.status)) return answer;
       throw this.classify(answer, what);
     }
   }
@@ -302,17 +300,6 @@ export class D365Client {
       });
     }
   }
-}
-
-async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number, what: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new D365Error('BAD_RESPONSE', `${what}: the answer is larger than ${limit} bytes`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function headerEtag(headers: Answer['headers']): string | null {

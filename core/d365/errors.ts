@@ -15,7 +15,9 @@ export type D365ErrorCode =
   /** HTML, non-JSON, truncated JSON, missing ETag */
   | 'BAD_RESPONSE'
   /** another 5xx */
-  | 'SERVER';
+  | 'SERVER'
+  /** a $batch part the server did not execute (it stopped early) or rolled back with its changeset: send it again */
+  | 'NOT_EXECUTED';
 
 /** An error talking to D365, with a stable code callers branch on and the server's message. */
 export class D365Error extends Error {
@@ -65,11 +67,12 @@ const NETWORK_CODES: Record<string, string> = {
 };
 
 /** Maps a thrown network error to OFFLINE with a reason a person can read. */
-export function networkError(e: unknown, what: string): D365Error {
+export function networkError(e: unknown, what: string, deadlineMs?: number): D365Error {
   if (isD365Error(e)) return e;
-  const err = e as { code?: string; cause?: { code?: string }; message?: string };
+  const err = e as { code?: string; name?: string; cause?: { code?: string; name?: string }; message?: string };
   const code = err?.code ?? err?.cause?.code ?? '';
-  let reason = NETWORK_CODES[code];
+  const timedOut = err?.name === 'TimeoutError' || err?.cause?.name === 'TimeoutError';
+  let reason = timedOut ? `no complete answer within ${Math.round((deadlineMs ?? 0) / 1000)} s` : NETWORK_CODES[code];
   if (!reason && /CERT|TLS|SSL|SELF_SIGNED/i.test(code + ' ' + (err?.message ?? ''))) reason = `TLS certificate problem (${code || err?.message})`;
   if (!reason) reason = err?.message ?? String(e);
   return new D365Error('OFFLINE', `${what}: D365 is not reachable — ${reason}`, { cause: e });

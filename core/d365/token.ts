@@ -1,5 +1,10 @@
 import { request, type Dispatcher } from 'undici';
 import { D365Error, networkError } from './errors.ts';
+import { readLimited, redact } from './http-body.ts';
+
+/** A token answer is a few kB; anything much larger is not one, and is not read whole. */
+const MAX_TOKEN_ANSWER_BYTES = 256 * 1024;
+const TOKEN_DEADLINE_MS = 60_000;
 
 export interface ClientCredentials {
   /** e.g. https://login.microsoftonline.com; configurable for sovereign clouds and tests */
@@ -54,10 +59,22 @@ export class EntraTokenSource implements TokenSource {
   }
 
   private async fetchToken(): Promise<string> {
+    const secret = await this.secret();
+    try {
+      return await this.fetchWith(secret);
+    } catch (e) {
+      // A sign-in server may echo what it was sent (error_description quoting the request):
+      // whatever it said, the secret leaves here only as [redacted].
+      if (e instanceof D365Error) throw new D365Error(e.code, redact(e.message, secret), { status: e.status });
+      throw e;
+    }
+  }
+
+  private async fetchWith(secret: string): Promise<string> {
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: this.creds.clientId,
-      client_secret: await this.secret(),
+      client_secret: secret,
       scope: this.creds.scope,
     });
     const what = `token request to ${this.tokenEndpoint}`;
@@ -69,11 +86,12 @@ export class EntraTokenSource implements TokenSource {
         dispatcher: this.dispatcher,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: form.toString(),
+        signal: AbortSignal.timeout(TOKEN_DEADLINE_MS),
       });
       status = res.statusCode;
-      text = await res.body.text();
+      text = await readLimited(res.body, MAX_TOKEN_ANSWER_BYTES, what);
     } catch (e) {
-      throw networkError(e, what);
+      throw networkError(e, what, TOKEN_DEADLINE_MS);
     }
     type TokenAnswer = { access_token?: unknown; expires_in?: unknown; error_description?: unknown };
     let json: TokenAnswer | null;

@@ -10,7 +10,7 @@ import { adaptRetry } from './adaptive-retry.ts';
 import { DEFAULT_RETRY, sendGroup, type RetryPolicy, type SendOutcome } from './etag-retry.ts';
 import { PauseControl } from './pause.ts';
 import { realScheduler, type Scheduler } from './scheduler.ts';
-import { settleGroup } from './settle.ts';
+import { settleGroup, type Tally } from './settle.ts';
 
 export interface DrainerOptions {
   retry?: RetryPolicy;
@@ -274,7 +274,7 @@ export class Drainer {
       this.outbox.releaseTaken(group.map((u) => u.id));
       return 'stop';
     }
-    for (const outcome of await this.send(group, client)) tally(outcome, summary);
+    for (const t of await this.send(group, client)) if (t === 'done' || t === 'conflict' || t === 'failed' || t === 'deferred') summary[t]++;
     return 'go';
   }
 
@@ -289,7 +289,7 @@ export class Drainer {
     return client.batching === false ? 1 : this.opts.batchSize;
   }
 
-  private async send(updates: TakenUpdate[], client: D365Client): Promise<SendOutcome[]> {
+  private async send(updates: TakenUpdate[], client: D365Client): Promise<Tally[]> {
     for (const u of updates) this.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
     this.inFlight = updates[0]!.id;
     const claimed = new Set<number>();
@@ -348,23 +348,23 @@ export class Drainer {
       }),
     );
     // Committed: now it may be told.
-    for (const o of settled.outcomes) this.count(o);
-    if (settled.outcomes.some((o) => o.kind !== 'interrupted' && o.kind !== 'stopped') && this.breaker.current && this.breaker.current.reason !== 'user') {
+    for (const t of settled.tallies) this.count(t);
+    if (settled.tallies.some((t) => t !== 'interrupted' && t !== 'stopped') && this.breaker.current && this.breaker.current.reason !== 'user') {
       this.breaker.resume();
     }
     for (const e of settled.events) this.emit(e);
     if (plan) this.breaker.pause(plan.reason, plan.until, plan.message);
     this.progress();
-    return settled.outcomes;
+    return settled.tallies;
   }
 
-  private count(outcome: SendOutcome): void {
-    if (outcome.kind === 'done') {
+  private count(t: Tally): void {
+    if (t === 'done') {
       this.metrics.count('successes');
       this.sentThisRun++;
       this.spacingMs = Math.floor(this.spacingMs / 2);
-    } else if (outcome.kind === 'conflict') this.metrics.count('conflicts');
-    else if (outcome.kind === 'failed') this.metrics.count('failures');
+    } else if (t === 'conflict') this.metrics.count('conflicts');
+    else if (t === 'failed') this.metrics.count('failures');
   }
 
   /** What an error that concerns the connection does to the whole drain. */
@@ -410,11 +410,4 @@ export class Drainer {
     const both = AbortSignal.any([this.waker.signal, this.stopper.signal]);
     await this.clock.sleep(ms, both);
   }
-}
-
-function tally(outcome: SendOutcome, summary: DrainSummary): void {
-  if (outcome.kind === 'done') summary.done++;
-  else if (outcome.kind === 'conflict') summary.conflict++;
-  else if (outcome.kind === 'failed') summary.failed++;
-  else if (outcome.kind === 'gave-up') summary.deferred++;
 }

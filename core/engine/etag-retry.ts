@@ -214,6 +214,9 @@ function settleError(e: unknown, retries: number): SendOutcome {
     case 'CONCURRENCY':
       // A conflict answer to a GET is not something retrying fixes within this pass.
       return { kind: 'gave-up', error: e, retries };
+    case 'NOT_EXECUTED':
+      // Nothing happened to it in D365: it goes again in the next pass, read afresh, without a pause or a retry counted.
+      return { kind: 'stopped', retries };
     case 'THROTTLED':
     case 'UNAUTHORIZED':
     case 'AUTH_FAILED':

@@ -15,11 +15,14 @@ export interface SettleOptions {
   resumeAt: number | null;
 }
 
+/** What an update ended as in this pass, for the summary and the metrics. */
+export type Tally = 'done' | 'conflict' | 'failed' | 'deferred' | 'interrupted' | 'stopped';
+
 export interface Settled {
   /** what to tell listeners once the transaction has committed */
   events: AgentEvent[];
-  /** the outcomes recorded (an update a person held meanwhile is not among them) */
-  outcomes: SendOutcome[];
+  /** how each recorded update ended (an update a person held meanwhile is not among them) */
+  tallies: Tally[];
   /** the first error that concerns the connection, not one order: the drain must pause */
   interruption: D365Error | null;
 }
@@ -36,14 +39,14 @@ export function settleGroup(
   claimed: ReadonlySet<number>,
   opts: SettleOptions,
 ): Settled {
-  const result: Settled = { events: [], outcomes: [], interruption: null };
+  const result: Settled = { events: [], tallies: [], interruption: null };
   for (const u of updates) {
     const outcome = outcomes.get(u.id);
     if (!outcome) continue;
     try {
       const event = settleOne(outbox, u, outcome, claimed.has(u.id), opts);
       if (event) result.events.push(event);
-      result.outcomes.push(outcome);
+      result.tallies.push(tallyOf(outcome, event));
       if (outcome.kind === 'interrupted') result.interruption ??= outcome.error;
     } catch (e) {
       // A person held or cancelled the update while its GET was in flight: their word wins.
@@ -96,6 +99,11 @@ function settleOne(outbox: Outbox, update: Update, outcome: SendOutcome, claimed
       if (claimed) outbox.defer(update.id, opts.now, null, { reason: 'drain stopped' });
       return null;
   }
+}
+
+function tallyOf(outcome: SendOutcome, event: AgentEvent | null): Tally {
+  if (outcome.kind === 'gave-up') return event?.type === 'failed' ? 'failed' : 'deferred';
+  return outcome.kind;
 }
 
 export function lastError(e: D365Error): LastError {

@@ -46,6 +46,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
       throw translate(e, file);
     }
   }
+  // A newer version's database is refused before SQLite opens it: opening and closing would
+  // checkpoint its WAL and delete -wal and -shm. All three are left byte for byte as they were.
+  if (file !== ':memory:') refuseNewerOnDisk(file, migrations.length);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const deferCheck = file !== ':memory:' && fileSize(file) > (options.syncCheckBytes ?? SYNC_CHECK_BYTES);
   let db: Database;
@@ -104,6 +107,8 @@ function connect(file: string, busyTimeoutMs: number, latest: number, check: boo
     // WAL + NORMAL may lose the last commits on power loss; an outbox must not.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // After a big import the WAL is truncated back to this at checkpoints instead of staying at its high-water mark.
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     // A large outbox (a site offline for a day) should not thrash a 2 MB page cache.
     db.pragma('cache_size = -65536');
     return db;
@@ -113,15 +118,75 @@ function connect(file: string, busyTimeoutMs: number, latest: number, check: boo
   }
 }
 
+/** The WAL is cut back to this size at a checkpoint (it otherwise keeps its largest size). */
+export const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
+
 function refuseNewer(db: Database, file: string, latest: number): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > latest) {
-    throw new OutboxError(
-      'DB_NEWER_VERSION',
-      `${file} was written by a newer Outbox Agent (schema ${current}; this one knows up to ${latest}). ` +
-        'It was left untouched: update Outbox Agent, or point --data-dir elsewhere.',
-    );
+  if (current > latest) throw newerVersion(file, current, latest);
+}
+
+function newerVersion(file: string, current: number, latest: number): OutboxError {
+  return new OutboxError(
+    'DB_NEWER_VERSION',
+    `${file} was written by a newer Outbox Agent (schema ${current}; this one knows up to ${latest}). ` +
+      'It was left untouched: update Outbox Agent, or point --data-dir elsewhere.',
+  );
+}
+
+function refuseNewerOnDisk(file: string, latest: number): void {
+  const version = Math.max(headerVersion(file), walVersion(`${file}-wal`));
+  if (version > latest) throw newerVersion(file, version, latest);
+}
+
+function readAt(fd: number, length: number, position: number): Buffer | null {
+  const b = Buffer.alloc(length);
+  return fs.readSync(fd, b, 0, length, position) === length ? b : null;
+}
+
+function withFile<T>(file: string, fallback: T, fn: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return fallback;
   }
+  try {
+    return fn(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** PRAGMA user_version as the file's header holds it (offset 60 of page 1). */
+function headerVersion(file: string): number {
+  return withFile(file, 0, (fd) => {
+    const head = readAt(fd, 100, 0);
+    if (!head || head.toString('latin1', 0, 16) !== 'SQLite format 3\0') return 0;
+    return head.readUInt32BE(60);
+  });
+}
+
+/** The user_version of the newest committed copy of page 1 in a WAL file, or 0. */
+function walVersion(wal: string): number {
+  return withFile(wal, 0, (fd) => {
+    const head = readAt(fd, 32, 0);
+    if (!head || (head.readUInt32BE(0) & 0xfffffffe) !== 0x377f0682) return 0;
+    const pageSize = head.readUInt32BE(8);
+    const salt1 = head.readUInt32BE(16);
+    const salt2 = head.readUInt32BE(20);
+    if (pageSize < 512 || pageSize > 65536) return 0;
+    let version = 0;
+    let pending = 0;
+    for (let at = 32; ; at += 24 + pageSize) {
+      const frame = readAt(fd, 24, at);
+      if (!frame || frame.readUInt32BE(8) !== salt1 || frame.readUInt32BE(12) !== salt2) break;
+      if (frame.readUInt32BE(0) === 1) pending = readAt(fd, 4, at + 24 + 60)?.readUInt32BE(0) ?? pending;
+      // Only frames up to a commit count: a transaction cut short never happened.
+      if (frame.readUInt32BE(4) !== 0 && pending) version = pending;
+    }
+    return version;
+  });
 }
 
 function checkIntegrity(db: Database, file: string): void {

@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { MultipartSyntaxError, boundaryOf, parseHeaderLines, splitMultipart, type MimePart } from '../d365/multipart.ts';
+import { MultipartSyntaxError, boundaryOf, splitHttpMessage, splitMultipart, type MimePart } from '../d365/multipart.ts';
 import type { SimResponse } from './http-message.ts';
-
 
 /** One request inside an OData 4.0 multipart $batch. */
 export interface BatchRequest {
@@ -27,22 +26,11 @@ export { MultipartSyntaxError as BatchSyntaxError };
 function parseHttpRequest(part: MimePart): BatchRequest {
   const type = part.headers['content-type'] ?? '';
   if (!/^application\/http\b/i.test(type)) throw new MultipartSyntaxError(`A batch part must be application/http, not '${type}'.`);
-  const lines = part.content.split('\r\n');
-  while (lines.length > 0 && (lines[0] ?? '').trim() === '') lines.shift();
+  const { startLine, headers, body } = splitHttpMessage(part.content);
   // lenient about spaces inside the URL: some clients do not encode them in batch parts
-  const requestLine = /^([A-Z]+)\s+(.+?)(?:\s+HTTP\/1\.[01])?$/.exec((lines[0] ?? '').trim());
-  if (!requestLine) throw new MultipartSyntaxError(`Malformed request line in batch part: '${lines[0] ?? ''}'.`);
-  const rest = lines.slice(1);
-  const blank = rest.findIndex((l) => l.trim() === '');
-  const headerLines = blank < 0 ? rest : rest.slice(0, blank);
-  const body = blank < 0 ? '' : rest.slice(blank + 1).join('\r\n').trim();
-  return {
-    contentId: part.headers['content-id'],
-    method: requestLine[1] as string,
-    url: requestLine[2] as string,
-    headers: parseHeaderLines(headerLines),
-    body,
-  };
+  const requestLine = /^([A-Z]+)\s+(.+?)(?:\s+HTTP\/1\.[01])?$/.exec(startLine);
+  if (!requestLine) throw new MultipartSyntaxError(`Malformed request line in batch part: '${startLine}'.`);
+  return { contentId: part.headers['content-id'], method: requestLine[1] as string, url: requestLine[2] as string, headers, body };
 }
 
 export function parseBatch(contentType: string | undefined, body: string): BatchItem[] {

@@ -111,7 +111,7 @@ export function bcPatchOrder(ctx: BcContext, companyId: string, order: StoredOrd
       'Internal_RecordNotFound',
     );
   }
-  const updated = ctx.book.write(order, fields, 'client', { lastModifiedDateTime: new Date().toISOString() });
+  const updated = ctx.book.write(order, fields, 'client');
   const body = { '@odata.context': entityContext(ctx, companyId, '/$entity'), ...represent(BC_SALES_ORDER, updated.fields, updated.etag, undefined) };
   return jsonResponse(200, body, { ETag: updated.etag });
 }

@@ -115,8 +115,8 @@ export function bcValue(foName: string, value: FieldValue): FieldValue {
   }
 }
 
-/** The BC mirror of an F&O order. */
-export function bcMirror(company: string, fo: SalesOrder, now: number): SalesOrder {
+/** The BC mirror of an F&O order (the order book stamps lastModifiedDateTime). */
+export function bcMirror(company: string, fo: SalesOrder): SalesOrder {
   const orderNumber = String(fo.SalesOrderNumber);
   const order: SalesOrder = {
     id: orderGuid(company, orderNumber),
@@ -133,7 +133,6 @@ export function bcMirror(company: string, fo: SalesOrder, now: number): SalesOrd
     shipmentMethodId: SHIPMENT_METHODS[0]?.id ?? null,
     requestedDeliveryDate: '2026-12-01',
     status: 'Draft',
-    lastModifiedDateTime: new Date(now).toISOString(),
   };
   for (const [name, value] of Object.entries(fo)) {
     const bcName = FO_TO_BC[name];

@@ -1,13 +1,15 @@
 import type { FieldValue, SalesOrder } from './types.ts';
 import type { Rng } from './rng.ts';
 
-export type EdmType = 'Edm.String' | 'Edm.DateTimeOffset' | 'Edm.Date' | 'Edm.Guid' | 'Edm.Decimal' | 'Edm.Boolean';
+export type EdmType = 'Edm.String' | 'Edm.DateTimeOffset' | 'Edm.Date' | 'Edm.Guid' | 'Edm.Decimal' | 'Edm.Int32' | 'Edm.Boolean';
 
 export interface PropertySpec {
   name: string;
   /** an Edm type, or the qualified name of an enum listed in `members` */
   type: EdmType | string;
   members?: readonly string[];
+  /** an Edm.Int32 choice (a Dataverse option set): the values it accepts */
+  options?: readonly number[];
   maxLength?: number;
   key?: boolean;
   /** refused in a PATCH body (BC system fields) */
@@ -116,6 +118,12 @@ export function checkValue(spec: PropertySpec, value: unknown): ValueCheck {
       return { ok: true, value: value.toLowerCase() };
     case 'Edm.Decimal':
       if (typeof value !== 'number' || !Number.isFinite(value)) return cannotConvert(value, spec.type);
+      return { ok: true, value };
+    case 'Edm.Int32':
+      if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31) return cannotConvert(value, spec.type);
+      if (spec.options && !spec.options.includes(value)) {
+        return { ok: false, message: `The value ${value} of '${spec.name}' is outside the valid range. Accepted Values: ${spec.options.join(',')}` };
+      }
       return { ok: true, value };
     case 'Edm.Boolean':
       if (typeof value !== 'boolean') return cannotConvert(value, spec.type);

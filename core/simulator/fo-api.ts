@@ -1,7 +1,6 @@
-import { checkPatchBody, csdl, keyNames } from './entity-schema.ts';
+import { checkPatchBody, csdl, keyNames, property, type EntitySchema } from './entity-schema.ts';
 import {
   FO_ENTITY_SET,
-  SALES_ORDER_HEADER,
   UPDATE_CONFLICT_MESSAGE,
   WRITE_EXCEPTION_TYPE,
   statusTransitionError,
@@ -15,6 +14,8 @@ export type ConflictForm = '412' | 'fo-500' | 'mixed';
 
 export interface FoContext {
   book: OrderBook;
+  /** SalesOrderHeaderV2, with a modification time when the simulator was asked for one */
+  schema: EntitySchema;
   /** the environment URL, e.g. http://127.0.0.1:PORT */
   url: string;
   conflictForm: ConflictForm;
@@ -57,7 +58,7 @@ export function foConflict(ctx: FoContext): SimResponse {
 }
 
 function contextUrl(ctx: FoContext, select: string[] | undefined, suffix: string): string {
-  const projection = select ? `(${[...new Set([...keyNames(SALES_ORDER_HEADER), ...select])].join(',')})` : '';
+  const projection = select ? `(${[...new Set([...keyNames(ctx.schema), ...select])].join(',')})` : '';
   return `${ctx.url}/data/$metadata#${FO_ENTITY_SET}${projection}${suffix}`;
 }
 
@@ -74,11 +75,11 @@ export function ifMatchAllows(ifMatch: string | undefined, etag: string): boolea
 export function foGetOrder(ctx: FoContext, order: StoredOrder, query: URLSearchParams): SimResponse {
   const unsupported = checkOptions(query, ['$select', '$format']);
   if (unsupported) return foBadRequest(unsupported);
-  const select = selection(SALES_ORDER_HEADER, query);
+  const select = selection(ctx.schema, query);
   if (!select.ok) return foBadRequest(select.message);
   const body = {
     '@odata.context': contextUrl(ctx, select.value, '/$entity'),
-    ...represent(SALES_ORDER_HEADER, order.fields, order.etag, select.value),
+    ...represent(ctx.schema, order.fields, order.etag, select.value),
   };
   return jsonResponse(200, body, { ETag: order.etag });
 }
@@ -92,13 +93,16 @@ export function foPatchOrder(ctx: FoContext, order: StoredOrder, request: SimReq
       innererror: { message: error instanceof Error ? error.message : String(error), type: 'Microsoft.OData.ODataException' },
     });
   }
-  const checked = checkPatchBody(SALES_ORDER_HEADER, parsed);
+  const checked = checkPatchBody(ctx.schema, parsed);
   if (!checked.ok) return foBadRequest(checked.message);
 
   if (!ifMatchAllows(header(request.headers, 'if-match'), order.etag)) return foConflict(ctx);
 
   const fields = checked.fields;
-  for (const key of keyNames(SALES_ORDER_HEADER)) {
+  for (const name of Object.keys(fields)) {
+    if (property(ctx.schema, name)?.readOnly) return writeFailure(400, `The field '${name}' is maintained by the system and cannot be written.`);
+  }
+  for (const key of keyNames(ctx.schema)) {
     const value = fields[key];
     if (value === undefined) continue;
     if (typeof value === 'string' && value.toLowerCase() === String(order.fields[key] ?? '').toLowerCase()) {
@@ -116,7 +120,7 @@ export function foPatchOrder(ctx: FoContext, order: StoredOrder, request: SimReq
 
   const updated = ctx.book.write(order, fields, 'client');
   if (/return=representation/i.test(header(request.headers, 'prefer') ?? '')) {
-    const body = { '@odata.context': contextUrl(ctx, undefined, '/$entity'), ...represent(SALES_ORDER_HEADER, updated.fields, updated.etag, undefined) };
+    const body = { '@odata.context': contextUrl(ctx, undefined, '/$entity'), ...represent(ctx.schema, updated.fields, updated.etag, undefined) };
     return jsonResponse(200, body, { ETag: updated.etag, 'Preference-Applied': 'return=representation' });
   }
   return noContent({ ETag: updated.etag });
@@ -125,9 +129,9 @@ export function foPatchOrder(ctx: FoContext, order: StoredOrder, request: SimReq
 export function foCollection(ctx: FoContext, query: URLSearchParams, target: string): SimResponse {
   const unsupported = checkOptions(query, ['$select', '$filter', '$top', '$skip', '$format', '$count']);
   if (unsupported) return foBadRequest(unsupported);
-  const select = selection(SALES_ORDER_HEADER, query);
+  const select = selection(ctx.schema, query);
   if (!select.ok) return foBadRequest(select.message);
-  const filter = filterPredicate(SALES_ORDER_HEADER, query);
+  const filter = filterPredicate(ctx.schema, query);
   if (!filter.ok) return foBadRequest(filter.message);
   const top = nonNegativeInteger(query, '$top');
   if (!top.ok) return foBadRequest(top.message);
@@ -140,7 +144,7 @@ export function foCollection(ctx: FoContext, query: URLSearchParams, target: str
   const page = matching.slice(start, start + Math.min(Math.max(wanted, 0), PAGE_SIZE));
   const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, select.value, '') };
   if (query.get('$count') === 'true') body['@odata.count'] = matching.length;
-  body.value = page.map((o) => represent(SALES_ORDER_HEADER, o.fields, o.etag, select.value));
+  body.value = page.map((o) => represent(ctx.schema, o.fields, o.etag, select.value));
   if (wanted > PAGE_SIZE) {
     // server-driven paging, as F&O does above 10,000 rows
     const next = new URLSearchParams(query);
@@ -151,11 +155,11 @@ export function foCollection(ctx: FoContext, query: URLSearchParams, target: str
   return jsonResponse(200, body);
 }
 
-export function foMetadata(): SimResponse {
+export function foMetadata(ctx: FoContext): SimResponse {
   return {
     status: 200,
     headers: { 'Content-Type': 'application/xml', 'OData-Version': '4.0' },
-    body: csdl(SALES_ORDER_HEADER, 'Resources'),
+    body: csdl(ctx.schema, 'Resources'),
   };
 }
 

@@ -4,6 +4,8 @@ import { pick, randomInt, type Rng } from './rng.ts';
 
 export const FO_NAMESPACE = 'Microsoft.Dynamics.DataEntities';
 export const FO_ENTITY_SET = 'SalesOrderHeadersV2';
+/** The company the pre-seeded orders live in (F&O's demo company). */
+export const DEFAULT_COMPANY = 'USMF';
 
 export const SALES_STATUSES = ['Backorder', 'Delivered', 'Invoiced', 'Canceled'] as const;
 export const DELIVERY_MODES = ['10', '20', '30', '40', '50'] as const;
@@ -86,6 +88,14 @@ export const SALES_ORDER_HEADER: EntitySchema = {
     { name: 'CurrencyCode', type: 'Edm.String', maxLength: 3, next: (rng, current) => differentFrom(rng, ['USD', 'EUR', 'CAD'], current) },
   ],
 };
+
+/** The real entity has no modification time; a simulator option adds one, stamped on every write. */
+export const FO_MODIFIED_FIELD = 'ModifiedDateTime';
+
+export function foSchema(withModificationTime: boolean): EntitySchema {
+  if (!withModificationTime) return SALES_ORDER_HEADER;
+  return { ...SALES_ORDER_HEADER, properties: [...SALES_ORDER_HEADER.properties, { name: FO_MODIFIED_FIELD, type: 'Edm.DateTimeOffset', readOnly: true }] };
+}
 
 /** Deterministic defaults for an order, so seeding does not consume any random stream. */
 export function defaultFoOrder(company: string, orderNumber: string, index: number): SalesOrder {

@@ -1,5 +1,11 @@
 import { ODataSyntaxError, parseEqualityFilter, parseKeyPredicate, parseSegment, splitPath, type KeyPredicate } from './odata-syntax.ts';
+import type { DvOrderRef } from './dv-api.ts';
+import { DV_ENTITY_SET } from './dv-entity.ts';
 import { FO_ENTITY_SET } from './fo-entity.ts';
+import type { Flavour } from './types.ts';
+
+/** Where each flavour's OData service root lives on the environment URL. */
+export const SERVICE_ROOTS: Readonly<Record<Flavour, string>> = { fo: '/data', bc: '/api/v2.0', dataverse: '/api/data/v9.2' };
 
 export type Route =
   | { kind: 'token'; tenant: string }
@@ -16,9 +22,28 @@ export type Route =
   | { kind: 'bc-orders'; companyId: string; query: URLSearchParams; orderNumber: string | undefined }
   | { kind: 'bc-order'; companyId: string; orderId: string; query: URLSearchParams }
   | { kind: 'bc-shipment-methods'; companyId: string; query: URLSearchParams }
+  | { kind: 'dv-service' }
+  | { kind: 'dv-metadata' }
+  | { kind: 'dv-batch' }
+  | { kind: 'dv-orders'; query: URLSearchParams; orderNumber: string | undefined }
+  | { kind: 'dv-order'; by: DvOrderRef; query: URLSearchParams }
   /** the URL names nothing the simulator serves */
-  | { kind: 'not-found'; flavour: 'fo' | 'bc' | 'none'; segment: string }
-  | { kind: 'bad-request'; flavour: 'fo' | 'bc' | 'none'; message: string };
+  | { kind: 'not-found'; flavour: Flavour | 'none'; segment: string }
+  | { kind: 'bad-request'; flavour: Flavour | 'none'; message: string };
+
+/** The flavour a route belongs to; undefined for the token endpoint and unknown paths. */
+export function flavourOf(r: Route): Flavour | undefined {
+  if (r.kind === 'not-found' || r.kind === 'bad-request') return r.flavour === 'none' ? undefined : r.flavour;
+  if (r.kind.startsWith('fo-')) return 'fo';
+  if (r.kind.startsWith('bc-')) return 'bc';
+  if (r.kind.startsWith('dv-')) return 'dataverse';
+  return undefined;
+}
+
+/** Whether the route names one order (a background writer can get there first). */
+export function addressesOrder(r: Route): boolean {
+  return r.kind === 'fo-order' || r.kind === 'bc-order' || r.kind === 'dv-order' || ((r.kind === 'bc-orders' || r.kind === 'dv-orders') && r.orderNumber !== undefined);
+}
 
 export const FO_KEY_MESSAGE =
   "The key in the request URI is not valid for resource 'Microsoft.Dynamics.DataEntities.SalesOrderHeaderV2'. Ensure that the names and number of key properties match the declared or alternate key properties for the resource.";
@@ -32,12 +57,12 @@ function guidKey(predicate: KeyPredicate): string | undefined {
   return undefined;
 }
 
-/** The order number a BC `$filter=number eq '…'` looks up, so writers can target it. */
-function filteredNumber(query: URLSearchParams): string | undefined {
+/** The order number a `$filter=number eq '…'` (BC) or `ordernumber eq '…'` (Dataverse) looks up, so writers can target it. */
+function filteredNumber(query: URLSearchParams, property: string): string | undefined {
   const filter = query.get('$filter');
   if (!filter) return undefined;
   try {
-    const clause = parseEqualityFilter(filter).find((c) => c.property === 'number');
+    const clause = parseEqualityFilter(filter).find((c) => c.property === property);
     return clause?.value.kind === 'string' ? clause.value.value : undefined;
   } catch {
     return undefined;
@@ -66,11 +91,14 @@ export function route(target: string): Route {
   if (segments.length === 4 && segments[1] === 'oauth2' && segments[2] === 'v2.0' && segments[3] === 'token') {
     return { kind: 'token', tenant: first ?? '' };
   }
+  const flavour: Flavour | undefined =
+    first === 'data' ? 'fo' : first === 'api' && second === 'v2.0' ? 'bc' : first === 'api' && second === 'data' && segments[2] === 'v9.2' ? 'dataverse' : undefined;
   try {
-    if (first === 'data') return foRoute(segments.slice(1), query);
-    if (first === 'api' && second === 'v2.0') return bcRoute(segments.slice(2), query);
+    if (flavour === 'fo') return foRoute(segments.slice(1), query);
+    if (flavour === 'bc') return bcRoute(segments.slice(2), query);
+    if (flavour === 'dataverse') return dvRoute(segments.slice(3), query);
   } catch (error) {
-    if (error instanceof ODataSyntaxError) return { kind: 'bad-request', flavour: first === 'data' ? 'fo' : 'bc', message: error.message };
+    if (error instanceof ODataSyntaxError) return { kind: 'bad-request', flavour: flavour ?? 'none', message: error.message };
     throw error;
   }
   return { kind: 'not-found', flavour: 'none', segment: path };
@@ -111,8 +139,26 @@ function bcRoute(rest: string[], query: URLSearchParams): Route {
   const entity = parseSegment(next);
   if (entity.name === 'shipmentMethods' && entity.predicate === undefined) return { kind: 'bc-shipment-methods', companyId, query };
   if (entity.name !== 'salesOrders') return { kind: 'not-found', flavour: 'bc', segment: entity.name };
-  if (entity.predicate === undefined) return { kind: 'bc-orders', companyId, query, orderNumber: filteredNumber(query) };
+  if (entity.predicate === undefined) return { kind: 'bc-orders', companyId, query, orderNumber: filteredNumber(query, 'number') };
   const orderId = guidKey(parseKeyPredicate(entity.predicate));
   if (!orderId) return { kind: 'bad-request', flavour: 'bc', message: `'${entity.predicate}' is not a valid salesOrder id.` };
   return { kind: 'bc-order', companyId, orderId, query };
+}
+
+function dvRoute(rest: string[], query: URLSearchParams): Route {
+  const [head, ...tail] = rest;
+  if (head === undefined || head === '') return { kind: 'dv-service' };
+  if (tail.length === 0 && head === '$metadata') return { kind: 'dv-metadata' };
+  if (tail.length === 0 && head === '$batch') return { kind: 'dv-batch' };
+  const segment = parseSegment(head);
+  if (segment.name !== DV_ENTITY_SET) return { kind: 'not-found', flavour: 'dataverse', segment: segment.name };
+  if (tail.length > 0) return { kind: 'not-found', flavour: 'dataverse', segment: tail[0] ?? '' };
+  if (segment.predicate === undefined) return { kind: 'dv-orders', query, orderNumber: filteredNumber(query, 'ordernumber') };
+  const key = parseKeyPredicate(segment.predicate);
+  const id = key.single ?? (key.named.size === 1 ? key.named.get('salesorderid') : undefined);
+  if (id?.kind === 'guid') return { kind: 'dv-order', by: { id: id.value }, query };
+  const orderNumber = key.named.get('ordernumber');
+  // the organisation is assumed to define ordernumber as an alternate key of salesorder
+  if (key.named.size === 1 && orderNumber?.kind === 'string') return { kind: 'dv-order', by: { orderNumber: orderNumber.value }, query };
+  return { kind: 'bad-request', flavour: 'dataverse', message: `The key '${segment.predicate}' is not the id or a valid alternate key of entity 'salesorder'.` };
 }

@@ -1,44 +1,22 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { formatBatch, parseBatch, BatchSyntaxError, type BatchRequest, type BatchResult } from './batch.ts';
-import {
-  bcBadRequest,
-  bcCompanies,
-  bcCompanyNotFound,
-  bcFindById,
-  bcGetOrder,
-  bcListOrders,
-  bcMetadata,
-  bcNotFound,
-  bcOrderNotFound,
-  bcPatchOrder,
-  bcShipmentMethods,
-  companyNamed,
-  companyRow,
-  type BcContext,
-} from './bc-api.ts';
-import { SHIPMENT_METHODS, bcFieldName, bcMirror, bcValue, companyGuid, type ShipmentMethod } from './bc-entity.ts';
-import { entityField, resolveWriters, writerChange, type ResolvedWriters } from './background-writers.ts';
+import { BackgroundWriters, knownField } from './background-writers.ts';
+import { batchRules } from './batch-rules.ts';
+import { SHIPMENT_METHODS, bcMirror, companyGuid, type ShipmentMethod } from './bc-entity.ts';
+import { DV_SERVICE_PATH, dvFind } from './dv-api.ts';
+import { dvMirror } from './dv-entity.ts';
 import { property } from './entity-schema.ts';
-import { FaultScript, drawRandomFault, garbled, htmlErrorPage, throttled } from './faults.ts';
-import {
-  foBadRequest,
-  foCollection,
-  foGetOrder,
-  foMetadata,
-  foNotFound,
-  foPatchOrder,
-  foServiceDocument,
-  type FoContext,
-} from './fo-api.ts';
-import { FO_ENTITY_SET, SALES_ORDER_HEADER, defaultFoOrder } from './fo-entity.ts';
-import { header, jsonResponse, odataError, safeDecode, withoutEtag, type SimRequest, type SimResponse } from './http-message.ts';
-import { OrderBook, type StoredOrder } from './order-book.ts';
-import { createRng, randomGuid, streamSeed, pick, type Rng } from './rng.ts';
-import { route, type Route } from './routes.ts';
+import { FaultScript, anyRandomFault, applyFault, drawRandomFault } from './faults.ts';
+import { DEFAULT_COMPANY, FO_ENTITY_SET, FO_MODIFIED_FIELD, defaultFoOrder, foSchema } from './fo-entity.ts';
+import { odataError, safeDecode, type SimRequest, type SimResponse } from './http-message.ts';
+import { Listener, cut, readBody, requestHeaders, send } from './listener.ts';
+import { OrderBook } from './order-book.ts';
+import { createRng, streamSeed, type Rng } from './rng.ts';
+import { addressesOrder, flavourOf, route } from './routes.ts';
+import { Service } from './service.ts';
 import { TokenIssuer } from './token-issuer.ts';
 import type {
+  BatchRules,
   Flavour,
   RandomFaults,
   RequestLogEntry,
@@ -51,149 +29,106 @@ import type {
 
 export type * from './types.ts';
 export type { ShipmentMethod } from './bc-entity.ts';
-
-const DEFAULT_COMPANY = 'USMF';
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
-
-interface DispatchExtras {
-  /** a $batch part: authorization was checked on the batch itself */
-  inBatch?: boolean;
-  /** a scripted background write to the addressed order, just before handling */
-  writerFields?: SalesOrder;
-  stripEtags?: boolean;
-}
-
-function addressesOrder(r: Route): boolean {
-  return r.kind === 'fo-order' || r.kind === 'bc-order' || (r.kind === 'bc-orders' && r.orderNumber !== undefined);
-}
-
-function flavourOf(r: Route): Flavour | undefined {
-  if (r.kind.startsWith('fo-')) return 'fo';
-  if (r.kind.startsWith('bc-')) return 'bc';
-  if (r.kind === 'not-found' || r.kind === 'bad-request') return r.flavour === 'none' ? undefined : r.flavour;
-  return undefined;
-}
-
-function requestHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new RangeError('request body too large');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Where a batch part's URL points: absolute, host-relative, or relative to the service root. */
-function batchTarget(url: string, flavour: Flavour): string {
-  const withoutOrigin = url.replace(/^https?:\/\/[^/]+/i, '');
-  if (withoutOrigin.startsWith('/')) return withoutOrigin;
-  return `${flavour === 'fo' ? '/data/' : '/api/v2.0/'}${withoutOrigin}`;
-}
+export { LENIENT_SERVER, STRICT_SERVER } from './batch-rules.ts';
 
 /**
- * An embedded Dynamics 365 on 127.0.0.1: the slice of F&O OData and Business Central API v2.0
- * that the agent uses, with ETags that change on every write, the real conflict answers, a token
- * endpoint, and seeded background writers and faults so every run can be replayed.
+ * An embedded Dynamics 365 on 127.0.0.1: the slice of F&O OData, Business Central API v2.0 and
+ * the Dataverse Web API that the agent uses, with ETags that change on every write, the real
+ * conflict answers, a token endpoint, $batch under configurable server rules, and seeded
+ * background writers and faults so every run can be replayed.
+ *
+ * This file is the lifecycle and the control API; routing is in service.ts, $batch in
+ * batch-execution.ts, fault injection in faults.ts, other users in background-writers.ts.
  */
 export class Simulator {
   readonly url: string;
   readonly foDataUrl: string;
   readonly bcApiUrl: string;
+  readonly dataverseUrl: string;
   readonly authorityUrl: string;
   readonly port: number;
 
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
+  readonly #listener: Listener;
   readonly #book: OrderBook;
   readonly #tokens: TokenIssuer;
+  readonly #writers: BackgroundWriters;
+  readonly #service: Service;
   readonly #script = new FaultScript();
   readonly #requestLog: RequestLogEntry[] = [];
-  readonly #tenant: string;
-  readonly #autoCreate: boolean;
-  readonly #batch: boolean;
-  readonly #fo: FoContext;
-  readonly #bc: BcContext;
-  readonly #writerRng: Rng;
   readonly #faultRng: Rng;
-  readonly #idRng: Rng;
-  /** flavours clients have used: timer-driven writers go where the traffic is */
-  readonly #clientFlavours = new Set<Flavour>();
-  #writers: ResolvedWriters;
+  readonly #now: () => number;
+  readonly #foModified: boolean;
+  #rules: BatchRules;
+  #batch: boolean;
   #faults: RandomFaults;
   #latencyMs: number;
-  #writerClock: ReturnType<typeof setInterval> | undefined;
-  /** aborted when the listener goes away, so requests waiting out their latency are dropped */
-  #lifetime = new AbortController();
-  #listening = false;
   #stopped = false;
 
-  private constructor(server: Server, port: number, options: SimulatorOptions) {
+  private constructor(listener: Listener, options: SimulatorOptions) {
     const seed = options.seed ?? 1;
-    this.#server = server;
-    this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
+    this.#listener = listener;
+    this.port = listener.port;
+    this.url = `http://127.0.0.1:${this.port}`;
     this.foDataUrl = `${this.url}/data`;
     this.bcApiUrl = `${this.url}/api/v2.0`;
+    this.dataverseUrl = `${this.url}${DV_SERVICE_PATH}`;
     this.authorityUrl = this.url;
-    this.#tenant = options.tenant ?? 'sim-tenant';
-    this.#autoCreate = options.autoCreate ?? false;
+    this.#now = options.now ?? Date.now;
     this.#batch = options.batch ?? true;
+    this.#rules = batchRules(options.batchRules);
     this.#latencyMs = options.latencyMs ?? 0;
-    this.#writers = resolveWriters(options.writers);
     this.#faults = { ...options.faults };
-    this.#writerRng = createRng(streamSeed(seed, 'writers'));
+    this.#foModified = options.foModifiedDateTime ?? false;
     this.#faultRng = createRng(streamSeed(seed, 'faults'));
-    this.#idRng = createRng(streamSeed(seed, 'ids'));
-    this.#book = new OrderBook(createRng(streamSeed(seed, 'versions')));
+    this.#book = new OrderBook(createRng(streamSeed(seed, 'versions')), this.#now, {
+      fo: this.#foModified ? { modified: FO_MODIFIED_FIELD } : {},
+      bc: { id: 'id', modified: 'lastModifiedDateTime' },
+      dataverse: { id: 'salesorderid', modified: 'modifiedon' },
+    });
+    const tenant = options.tenant ?? 'sim-tenant';
     this.#tokens = new TokenIssuer({
-      tenant: this.#tenant,
+      tenant,
       clientId: options.clientId ?? 'outbox-agent',
       clientSecret: options.clientSecret ?? 'sim-secret',
       lifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+      now: this.#now,
     });
-    this.#fo = {
-      book: this.#book,
+    this.#writers = new BackgroundWriters(this.#book, createRng(streamSeed(seed, 'writers')), this.#now, options.writers);
+    this.#service = new Service({
       url: this.url,
-      conflictForm: options.conflictForm ?? '412',
-      conflictRng: createRng(streamSeed(seed, 'conflicts')),
-    };
-    this.#bc = { book: this.#book, url: this.url };
+      tenant,
+      book: this.#book,
+      tokens: this.#tokens,
+      writers: this.#writers,
+      script: this.#script,
+      fo: {
+        book: this.#book,
+        schema: foSchema(this.#foModified),
+        url: this.url,
+        conflictForm: options.conflictForm ?? '412',
+        conflictRng: createRng(streamSeed(seed, 'conflicts')),
+      },
+      bc: { book: this.#book, url: this.url },
+      dv: { book: this.#book, url: this.url },
+      autoCreate: options.autoCreate ?? false,
+      batch: () => this.#batch,
+      rules: () => this.#rules,
+      idRng: createRng(streamSeed(seed, 'ids')),
+      now: this.#now,
+      seed: (company, orderNumber) => this.seedOrder(company, orderNumber),
+    });
     const count = options.orders ?? 100;
     for (let i = 1; i <= count; i++) this.seedOrder(DEFAULT_COMPANY, `SO-${String(i).padStart(6, '0')}`);
   }
 
   static async start(options: SimulatorOptions = {}): Promise<Simulator> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+    let simulator: Simulator | undefined;
+    // no request can arrive before the constructor below runs: it follows the listen in the same tick
+    const listener = await Listener.open(options.port ?? 0, (req, res) => {
+      if (simulator) void simulator.#handle(req, res);
+      else res.destroy();
     });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('the simulator did not get a TCP port');
-    const simulator = new Simulator(server, address.port, options);
-    simulator.#listening = true;
-    server.on('connection', (socket: Socket) => {
-      simulator.#sockets.add(socket);
-      socket.on('close', () => simulator.#sockets.delete(socket));
-    });
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      void simulator.#handle(req, res);
-    });
-    simulator.#startWriterClock();
+    simulator = new Simulator(listener, options);
     return simulator;
   }
 
@@ -209,6 +144,8 @@ export class Simulator {
   get pendingFaults(): number {
     return this.#script.pending;
   }
+
+  // ---- reading the books ----------------------------------------------------------------
 
   /** The current F&O record (no annotations); dataAreaId reads in lower case, as F&O returns it. */
   order(company: string, orderNumber: string): SalesOrder | undefined {
@@ -230,6 +167,16 @@ export class Simulator {
     return this.#book.get('bc', company, orderNumber)?.etag;
   }
 
+  /** The Dataverse mirror of an order (Dataverse has no companies: any company's order of that number). */
+  dataverseOrder(orderNumber: string): SalesOrder | undefined {
+    const order = dvFind(this.#book, { orderNumber });
+    return order ? { ...order.fields } : undefined;
+  }
+
+  dataverseEtag(orderNumber: string): string | undefined {
+    return dvFind(this.#book, { orderNumber })?.etag;
+  }
+
   /** The fixed BC company id (a GUID) of a company name. */
   bcCompanyId(company: string): string {
     return companyGuid(company);
@@ -239,13 +186,16 @@ export class Simulator {
     return SHIPMENT_METHODS.map(({ id, code, displayName }) => ({ id, code, displayName }));
   }
 
+  // ---- control API ----------------------------------------------------------------------
+
   /**
-   * Creates or replaces an order in F&O (F&O field names) and its BC mirror. Any string is a
-   * valid order number: quotes, slashes, '#', unicode.
+   * Creates or replaces an order in F&O (F&O field names) and its BC and Dataverse mirrors.
+   * Any string is a valid order number: quotes, slashes, '#', unicode.
    */
   seedOrder(company: string, orderNumber: string, fields: SalesOrder = {}): void {
+    const schema = foSchema(this.#foModified);
     for (const name of Object.keys(fields)) {
-      if (!property(SALES_ORDER_HEADER, name)) throw new RangeError(`SalesOrderHeaderV2 has no field '${name}'`);
+      if (!property(schema, name)) throw new RangeError(`SalesOrderHeaderV2 has no field '${name}'`);
     }
     const existing = this.#book.get('fo', company, orderNumber);
     const index = existing ? 0 : this.#book.count('fo');
@@ -257,17 +207,18 @@ export class Simulator {
       SalesOrderNumber: orderNumber,
     };
     this.#book.put('fo', company, orderNumber, fo);
-    this.#book.put('bc', company, orderNumber, bcMirror(company, fo, Date.now()));
+    this.#book.put('bc', company, orderNumber, bcMirror(company, fo));
+    this.#book.put('dataverse', company, orderNumber, dvMirror(company, fo));
   }
 
   /**
    * A write by someone else (bumps the ETag, logged by 'writer'). Field names are F&O's;
-   * with flavour 'bc' they may also be BC's own.
+   * for the other flavours they may also be the entity's own. Dataverse ignores the company.
    */
   writeAsOtherUser(company: string, orderNumber: string, fields: SalesOrder, flavour: Flavour = 'fo'): void {
-    const order = this.#book.get(flavour, company, orderNumber);
+    const order = flavour === 'dataverse' ? dvFind(this.#book, { orderNumber }) : this.#book.get(flavour, company, orderNumber);
     if (!order) throw new RangeError(`no ${flavour} order ${company}/${orderNumber}`);
-    this.#otherUserWrite(order, fields);
+    this.#writers.write(order, fields);
   }
 
   script(...faults: ScriptedFault[]): void {
@@ -275,19 +226,28 @@ export class Simulator {
       if (fault.kind !== 'writer') continue;
       // refuse a typo now rather than as a 500 in the middle of a test run
       for (const name of Object.keys(fault.fields)) {
-        if (!entityField('fo', name) && !entityField('bc', name)) throw new RangeError(`a scripted writer cannot touch unknown field '${name}'`);
+        if (!knownField(name)) throw new RangeError(`a scripted writer cannot touch unknown field '${name}'`);
       }
     }
     this.#script.push(...faults);
   }
 
   setWriters(writers: WriterOptions): void {
-    this.#writers = resolveWriters(writers);
-    this.#startWriterClock();
+    this.#writers.set(writers);
   }
 
   setFaults(faults: RandomFaults): void {
     this.#faults = { ...faults };
+  }
+
+  /** Changes how $batch behaves from the next batch on (the rest keep their values). */
+  setBatchRules(rules: Partial<BatchRules>): void {
+    this.#rules = { ...this.#rules, ...rules };
+  }
+
+  /** false: $batch answers 501, like a server that refuses batches. */
+  setBatchSupport(enabled: boolean): void {
+    this.#batch = enabled;
   }
 
   setLatency(ms: number): void {
@@ -298,6 +258,8 @@ export class Simulator {
     this.#tokens.revokeAll();
   }
 
+  // ---- lifecycle ------------------------------------------------------------------------
+
   /**
    * Offline: the listener closes and every open connection is destroyed, so clients see
    * connection refused/reset. Back online: listening again on the same port. Background
@@ -305,110 +267,40 @@ export class Simulator {
    */
   async setOffline(offline: boolean): Promise<void> {
     if (this.#stopped) throw new Error('the simulator is stopped');
-    if (offline) {
-      await this.#closeListener();
-      return;
-    }
-    if (this.#listening) return;
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.port, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#listening = true;
+    await (offline ? this.#listener.close() : this.#listener.reopen());
   }
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#writerClock) clearInterval(this.#writerClock);
-    this.#writerClock = undefined;
-    await this.#closeListener();
+    this.#writers.stop();
+    await this.#listener.close();
   }
 
-  async #closeListener(): Promise<void> {
-    this.#lifetime.abort();
-    this.#lifetime = new AbortController();
-    if (!this.#listening) return;
-    this.#listening = false;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    await closed;
-    // let clients in this process see their pooled connections close before they reuse them
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-
-  // ---- background writers -------------------------------------------------------------
-
-  #otherUserWrite(order: StoredOrder, fields: SalesOrder): void {
-    const named: SalesOrder = {};
-    for (const [name, value] of Object.entries(fields)) {
-      const own = entityField(order.flavour, name);
-      if (!own) throw new RangeError(`${order.flavour === 'fo' ? 'SalesOrderHeaderV2' : 'salesOrder'} has no field '${name}'`);
-      // an F&O name given for a BC order carries an F&O value: translate it too
-      named[own] = order.flavour === 'bc' && own !== name && bcFieldName(name) === own ? bcValue(name, value) : value;
-    }
-    this.#book.write(order, named, 'writer', order.flavour === 'bc' ? { lastModifiedDateTime: new Date().toISOString() } : {});
-  }
-
-  #writerWrite(order: StoredOrder): void {
-    const change = writerChange(this.#writerRng, order.flavour, order.fields, this.#writers);
-    if (change) this.#book.write(order, change, 'writer', order.flavour === 'bc' ? { lastModifiedDateTime: new Date().toISOString() } : {});
-  }
-
-  /** Just before a client request on an order is handled, someone else may get there first. */
-  #beforeClientTouch(order: StoredOrder, scripted: SalesOrder | undefined): StoredOrder {
-    if (scripted) {
-      this.#otherUserWrite(order, scripted);
-    } else if (this.#writers.onRequest > 0 && !this.#book.lockedByChangeset(order)) {
-      if (this.#writerRng() < this.#writers.onRequest) this.#writerWrite(order);
-    }
-    return this.#book.get(order.flavour, order.company, order.orderNumber) ?? order;
-  }
-
-  #startWriterClock(): void {
-    if (this.#writerClock) clearInterval(this.#writerClock);
-    this.#writerClock = undefined;
-    const perSecond = this.#writers.perSecond;
-    if (perSecond <= 0 || this.#stopped) return;
-    const started = performance.now();
-    let done = 0;
-    this.#writerClock = setInterval(
-      () => {
-        const due = Math.floor(((performance.now() - started) * perSecond) / 1000);
-        // after a stall (a paused debugger, a slow CI box) catch up a little, not in one burst
-        for (let n = 0; done < due && n < 1000; n++, done++) this.#randomWrite();
-        done = Math.max(done, due - 1000);
-      },
-      Math.max(5, 1000 / perSecond),
-    );
-    this.#writerClock.unref();
-  }
-
-  #randomWrite(): void {
-    const flavours = (['fo', 'bc'] as const).filter((f) => this.#clientFlavours.has(f));
-    const flavour = flavours.length === 0 ? 'fo' : pick(this.#writerRng, flavours);
-    const orders = this.#book.list(flavour);
-    if (orders.length === 0) return;
-    this.#writerWrite(pick(this.#writerRng, orders));
-  }
-
-  // ---- HTTP -----------------------------------------------------------------------------
-
+  /** One request off the socket: logged, delayed by the latency, maybe faulted, then served. */
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
-    const entry: RequestLogEntry = { at: Date.now(), method, path: safeDecode(target), status: 0 };
+    const headers = requestHeaders(req);
+    const entry: RequestLogEntry = {
+      at: this.#now(),
+      method,
+      path: safeDecode(target),
+      status: 0,
+      ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
+      ...(headers.prefer ? { prefer: headers.prefer } : {}),
+    };
     this.#requestLog.push(entry);
-    const lifetime = this.#lifetime.signal;
+    const answer = (response: SimResponse): void => {
+      entry.status = response.status;
+      send(res, response);
+    };
+    const lifetime = this.#listener.signal;
     let body: string;
     try {
       body = await readBody(req);
     } catch {
-      this.#send(res, entry, odataError(413, 'The request body is too large.'));
+      answer(odataError(413, 'The request body is too large.'));
       return;
     }
     if (this.#latencyMs > 0) {
@@ -420,257 +312,23 @@ export class Simulator {
     }
     if (lifetime.aborted || res.destroyed) return;
 
-    const request: SimRequest = { method, target, headers: requestHeaders(req), body };
+    const request: SimRequest = { method, target, headers, body };
     try {
       const r = route(target);
-      const flavour = flavourOf(r);
+      const dispatch = (extras = {}): SimResponse => this.#service.dispatch(request, r, extras);
       let fault = this.#script.take({ method, target, level: 'socket', addressesOrder: addressesOrder(r) });
-      if (!fault && flavour && this.#anyRandomFault()) fault = drawRandomFault(this.#faultRng, this.#faults);
-      if (fault) entry.fault = fault.kind;
-      switch (fault?.kind) {
-        case undefined:
-          this.#send(res, entry, this.#dispatch(request, r, {}));
-          return;
-        case 'status':
-          this.#send(res, entry, {
-            status: fault.status,
-            headers: { 'Content-Type': fault.contentType ?? 'application/json; charset=utf-8', ...fault.headers },
-            body: fault.body ?? '',
-          });
-          return;
-        case 'throttle':
-          this.#send(res, entry, throttled(fault.status ?? 429, fault.retryAfter));
-          return;
-        case 'html':
-          this.#send(res, entry, htmlErrorPage(fault.status ?? 502));
-          return;
-        case 'timeout':
-          // the request may or may not have reached D365 before the line went quiet
-          if (fault.applied) this.#dispatch(request, r, {});
-          return; // never answer; the socket is freed by the client or by stop()/setOffline()
-        case 'reset':
-          this.#cut(req, res, entry, fault.applied === false ? { status: 200, headers: {}, body: '' } : this.#dispatch(request, r, {}));
-          return;
-        case 'garbage':
-          this.#send(res, entry, garbled(this.#dispatch(request, r, {}), `${this.foDataUrl}/$metadata#${FO_ENTITY_SET}/$entity`));
-          return;
-        case 'missing-etag':
-          this.#send(res, entry, this.#dispatch(request, r, { stripEtags: true }));
-          return;
-        case 'writer':
-          this.#send(res, entry, this.#dispatch(request, r, { writerFields: fault.fields }));
-          return;
+      if (!fault && flavourOf(r) && anyRandomFault(this.#faults)) fault = drawRandomFault(this.#faultRng, this.#faults);
+      if (!fault) {
+        answer(dispatch());
+        return;
       }
+      entry.fault = fault.kind;
+      const effect = applyFault(fault, { dispatch, contextUrl: `${this.foDataUrl}/$metadata#${FO_ENTITY_SET}/$entity`, now: this.#now() });
+      if ('answer' in effect) answer(effect.answer);
+      else if ('cut' in effect && cut(req, res, effect.cut)) entry.status = effect.cut.status;
+      // silence: never answer; the socket is freed by the client or by stop()/setOffline()
     } catch (error) {
-      this.#send(res, entry, odataError(500, `Simulator failure: ${error instanceof Error ? error.message : String(error)}`));
-    }
-  }
-
-  #anyRandomFault(): boolean {
-    const f = this.#faults;
-    return [f.throttle, f.reset, f.timeout, f.html, f.garbage, f.missingEtag].some((p) => (p ?? 0) > 0);
-  }
-
-  #send(res: ServerResponse, entry: RequestLogEntry, response: SimResponse): void {
-    entry.status = response.status;
-    if (res.destroyed || res.headersSent) return;
-    const body = Buffer.from(response.body, 'utf8');
-    try {
-      res.writeHead(response.status, { ...response.headers, 'Content-Length': String(body.length) });
-      res.end(body);
-    } catch {
-      // e.g. a scripted header value Node refuses to send: drop the connection, don't crash the host
-      res.destroy();
-    }
-  }
-
-  /** Headers and half the body, then the connection dies under the client. */
-  #cut(req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, response: SimResponse): void {
-    if (res.destroyed) return;
-    const body = Buffer.from(response.body, 'utf8');
-    if (body.length === 0) {
-      req.socket.destroy();
-      return;
-    }
-    entry.status = response.status;
-    try {
-      res.writeHead(response.status, { ...response.headers, 'Content-Length': String(body.length) });
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy());
-    } catch {
-      req.socket.destroy();
-    }
-  }
-
-  #unauthorized(flavour: Flavour, reason: 'missing' | 'invalid' | 'expired'): SimResponse {
-    const challenge =
-      reason === 'missing'
-        ? `Bearer authorization_uri="${this.authorityUrl}/${this.#tenant}/oauth2/authorize"`
-        : `Bearer error="invalid_token", error_description="${reason === 'expired' ? 'The access token expired' : 'The access token is invalid'}"`;
-    const message =
-      reason === 'missing'
-        ? 'Authorization has been denied for this request: no bearer token.'
-        : reason === 'expired'
-          ? 'Authorization has been denied for this request: the access token expired.'
-          : 'Authorization has been denied for this request: the access token is invalid.';
-    return flavour === 'bc'
-      ? odataError(401, `The server has rejected the client credentials. ${message}`, {
-          code: 'Authentication_InvalidCredentials',
-          headers: { 'WWW-Authenticate': challenge },
-        })
-      : odataError(401, message, { code: 'Unauthorized', headers: { 'WWW-Authenticate': challenge } });
-  }
-
-  #dispatch(request: SimRequest, r: Route, extras: DispatchExtras): SimResponse {
-    const response = this.#route(request, r, extras);
-    return extras.stripEtags ? withoutEtag(response) : response;
-  }
-
-  #route(request: SimRequest, r: Route, extras: DispatchExtras): SimResponse {
-    if (r.kind === 'token') return this.#tokens.issue(r.tenant, request);
-    const flavour = flavourOf(r);
-    if (!flavour) {
-      return jsonResponse(404, { error: { code: '', message: `No HTTP resource was found that matches the request URI '${safeDecode(request.target)}'.` } });
-    }
-    if (!extras.inBatch) {
-      const auth = this.#tokens.check(header(request.headers, 'authorization'));
-      if (!auth.ok) return this.#unauthorized(flavour, auth.reason);
-    }
-    this.#clientFlavours.add(flavour);
-    const method = request.method;
-    const only = (...methods: string[]): SimResponse | undefined =>
-      methods.includes(method)
-        ? undefined
-        : odataError(405, `The requested resource does not support http method '${method}'.`, { code: flavour === 'bc' ? 'BadRequest_MethodNotAllowed' : '' });
-
-    switch (r.kind) {
-      case 'not-found':
-        return r.flavour === 'bc' ? bcNotFound(r.segment) : foNotFound(r.segment);
-      case 'bad-request':
-        return r.flavour === 'bc' ? bcBadRequest(r.message) : foBadRequest(r.message);
-      case 'fo-service':
-        return only('GET') ?? foServiceDocument(this.#fo);
-      case 'fo-metadata':
-        return only('GET') ?? foMetadata();
-      case 'bc-metadata':
-        return only('GET') ?? bcMetadata();
-      case 'bc-service':
-        return (
-          only('GET') ??
-          jsonResponse(200, {
-            '@odata.context': `${this.bcApiUrl}/$metadata`,
-            value: [{ name: 'companies', kind: 'EntitySet', url: 'companies' }],
-          })
-        );
-      case 'fo-batch':
-      case 'bc-batch':
-        if (extras.inBatch) return odataError(400, 'A $batch request cannot be nested inside another $batch.');
-        if (!this.#batch) return odataError(501, 'Batch requests are not supported by this service.', { code: 'NotImplemented' });
-        return only('POST') ?? this.#executeBatch(request, flavour, extras.stripEtags ?? false);
-      case 'fo-collection':
-        return only('GET') ?? foCollection(this.#fo, r.query, request.target);
-      case 'fo-order': {
-        const refused = only('GET', 'PATCH');
-        if (refused) return refused;
-        if (!this.#book.get('fo', r.company, r.orderNumber) && method === 'GET' && this.#autoCreate) this.seedOrder(r.company, r.orderNumber);
-        const found = this.#book.get('fo', r.company, r.orderNumber);
-        if (!found) return foNotFound(FO_ENTITY_SET);
-        const order = this.#beforeClientTouch(found, extras.writerFields);
-        return method === 'GET' ? foGetOrder(this.#fo, order, r.query) : foPatchOrder(this.#fo, order, request);
-      }
-      case 'bc-companies':
-        return only('GET') ?? bcCompanies(this.#bc, r.query);
-      case 'bc-company': {
-        const company = companyNamed(this.#book, r.companyId);
-        if (!company) return bcCompanyNotFound(r.companyId);
-        return only('GET') ?? jsonResponse(200, { '@odata.context': `${this.bcApiUrl}/$metadata#companies/$entity`, ...companyRow(company) });
-      }
-      case 'bc-shipment-methods': {
-        if (!companyNamed(this.#book, r.companyId)) return bcCompanyNotFound(r.companyId);
-        return only('GET') ?? bcShipmentMethods(this.#bc, r.companyId);
-      }
-      case 'bc-orders': {
-        const refused = only('GET');
-        if (refused) return refused;
-        const company = companyNamed(this.#book, r.companyId);
-        if (!company) return bcCompanyNotFound(r.companyId);
-        if (r.orderNumber !== undefined) {
-          if (!this.#book.get('bc', company, r.orderNumber) && this.#autoCreate) this.seedOrder(company, r.orderNumber);
-          const found = this.#book.get('bc', company, r.orderNumber);
-          if (found) this.#beforeClientTouch(found, extras.writerFields);
-        }
-        return bcListOrders(this.#bc, r.companyId, company, r.query, r.orderNumber);
-      }
-      case 'bc-order': {
-        const refused = only('GET', 'PATCH');
-        if (refused) return refused;
-        const company = companyNamed(this.#book, r.companyId);
-        if (!company) return bcCompanyNotFound(r.companyId);
-        const found = bcFindById(this.#book, company, r.orderId);
-        if (!found) return bcOrderNotFound(r.orderId);
-        const order = this.#beforeClientTouch(found, extras.writerFields);
-        return method === 'GET' ? bcGetOrder(this.#bc, r.companyId, order, r.query) : bcPatchOrder(this.#bc, r.companyId, order, request);
-      }
-    }
-  }
-
-  // ---- $batch ---------------------------------------------------------------------------
-
-  #executeBatch(request: SimRequest, flavour: Flavour, stripEtags: boolean): SimResponse {
-    let items;
-    try {
-      items = parseBatch(header(request.headers, 'content-type'), request.body);
-    } catch (error) {
-      if (error instanceof BatchSyntaxError) return odataError(400, error.message);
-      throw error;
-    }
-    const results: BatchResult[] = items.map((item): BatchResult => {
-      if (item.kind === 'request') {
-        return { kind: 'response', answer: { contentId: item.request.contentId, response: this.#batchPart(item.request, flavour, stripEtags) } };
-      }
-      this.#book.beginChangeset();
-      try {
-        const answers = [];
-        for (const part of item.requests) {
-          const response = this.#batchPart(part, flavour, stripEtags);
-          if (response.status >= 400) {
-            // atomic: nothing of this changeset stays, and it answers with the failure alone
-            this.#book.rollbackChangeset();
-            return { kind: 'changeset', answers: [{ contentId: part.contentId, response }] };
-          }
-          answers.push({ contentId: part.contentId, response });
-        }
-        this.#book.commitChangeset();
-        return { kind: 'changeset', answers };
-      } catch (error) {
-        this.#book.rollbackChangeset();
-        throw error;
-      }
-    });
-    const formatted = formatBatch(results, (prefix) => `${prefix}${randomGuid(this.#idRng)}`);
-    return { status: 200, headers: { 'Content-Type': formatted.contentType, 'OData-Version': '4.0' }, body: formatted.body };
-  }
-
-  #batchPart(part: BatchRequest, flavour: Flavour, stripEtags: boolean): SimResponse {
-    const target = batchTarget(part.url, flavour);
-    const request: SimRequest = { method: part.method.toUpperCase(), target, headers: part.headers, body: part.body };
-    const r = route(target);
-    if (r.kind === 'token') return odataError(400, 'The token endpoint cannot be called inside a $batch.');
-    const fault = this.#script.take({ method: request.method, target, level: 'part', addressesOrder: addressesOrder(r) });
-    switch (fault?.kind) {
-      case 'status':
-        return {
-          status: fault.status,
-          headers: { 'Content-Type': fault.contentType ?? 'application/json; charset=utf-8', ...fault.headers },
-          body: fault.body ?? '',
-        };
-      case 'throttle':
-        return throttled(fault.status ?? 429, fault.retryAfter);
-      case 'writer':
-        return this.#dispatch(request, r, { inBatch: true, stripEtags, writerFields: fault.fields });
-      case 'missing-etag':
-        return this.#dispatch(request, r, { inBatch: true, stripEtags: true });
-      default:
-        return this.#dispatch(request, r, { inBatch: true, stripEtags });
+      answer(odataError(500, `Simulator failure: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
 }

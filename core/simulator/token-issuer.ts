@@ -6,6 +6,7 @@ export interface TokenIssuerOptions {
   clientId: string;
   clientSecret: string;
   lifetimeSeconds: number;
+  now: () => number;
 }
 
 export type TokenCheck = { ok: true } | { ok: false; reason: 'missing' | 'invalid' | 'expired' };
@@ -18,8 +19,8 @@ function entraJson(status: number, value: unknown): SimResponse {
   };
 }
 
-function entraError(status: number, error: string, code: number, description: string): SimResponse {
-  const now = new Date().toISOString();
+function entraError(status: number, error: string, code: number, description: string, at: number): SimResponse {
+  const now = new Date(at).toISOString();
   return entraJson(status, {
     error,
     error_description: `AADSTS${code}: ${description}\r\nTrace ID: 00000000-0000-0000-0000-000000000000\r\nTimestamp: ${now}`,
@@ -38,8 +39,12 @@ export class TokenIssuer {
     this.#options = options;
   }
 
+  #error(status: number, error: string, code: number, description: string): SimResponse {
+    return entraError(status, error, code, description, this.#options.now());
+  }
+
   issue(tenant: string, request: SimRequest): SimResponse {
-    if (request.method !== 'POST') return entraError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
+    if (request.method !== 'POST') return this.#error(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
     const form = new URLSearchParams(request.body);
     let clientId = form.get('client_id');
     let clientSecret = form.get('client_secret');
@@ -50,16 +55,16 @@ export class TokenIssuer {
       clientSecret ??= decodeURIComponent(secret.join(':'));
     }
     const grant = form.get('grant_type');
-    if (!grant) return entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+    if (!grant) return this.#error(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
     if (grant !== 'client_credentials') {
-      return entraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
+      return this.#error(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
     }
-    if (!form.get('scope')) return entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+    if (!form.get('scope')) return this.#error(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
     if (tenant.toLowerCase() !== this.#options.tenant.toLowerCase()) {
-      return entraError(401, 'invalid_client', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return this.#error(401, 'invalid_client', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
     }
     if (clientId !== this.#options.clientId) {
-      return entraError(
+      return this.#error(
         401,
         'invalid_client',
         700016,
@@ -67,7 +72,7 @@ export class TokenIssuer {
       );
     }
     if (clientSecret !== this.#options.clientSecret) {
-      return entraError(
+      return this.#error(
         401,
         'invalid_client',
         7000215,
@@ -77,7 +82,7 @@ export class TokenIssuer {
     // tokens are credentials, not behaviour: they need not be reproducible and must not be guessable
     const token = randomBytes(32).toString('base64url');
     const lifetime = this.#options.lifetimeSeconds;
-    this.#issued.set(token, Date.now() + lifetime * 1000);
+    this.#issued.set(token, this.#options.now() + lifetime * 1000);
     return entraJson(200, {
       token_type: 'Bearer',
       expires_in: Math.round(lifetime),
@@ -91,7 +96,7 @@ export class TokenIssuer {
     if (!bearer) return { ok: false, reason: 'missing' };
     const expiry = this.#issued.get(bearer[1] as string);
     if (expiry === undefined) return { ok: false, reason: 'invalid' };
-    if (Date.now() >= expiry) return { ok: false, reason: 'expired' };
+    if (this.#options.now() >= expiry) return { ok: false, reason: 'expired' };
     return { ok: true };
   }
 

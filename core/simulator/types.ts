@@ -3,8 +3,8 @@ export type FieldValue = string | number | boolean | null;
 /** An order's fields by name, key fields included. */
 export type SalesOrder = Record<string, FieldValue>;
 
-/** Which D365 flavour a record lives in: Finance & Operations or Business Central. */
-export type Flavour = 'fo' | 'bc';
+/** Which D365 flavour a record lives in: Finance & Operations, Business Central or Dataverse (Dynamics 365 Sales). */
+export type Flavour = 'fo' | 'bc' | 'dataverse';
 
 export interface WriterOptions {
   /** probability that, just before a client GET/PATCH on an order is handled, a background writer writes to that same order */
@@ -31,6 +31,35 @@ export interface RandomFaults {
   retryAfterSeconds?: number;
 }
 
+/**
+ * How the $batch endpoint behaves where real servers differ. The defaults are lenient; the
+ * strictest settings are what some real servers do (see STRICT_SERVER in batch-rules.ts).
+ */
+export interface BatchRules {
+  /**
+   * Request-line forms accepted inside a $batch: the three OData allows, or only one of them
+   * ('relative' to the service root, as one real server; the absolute forms, as servers that
+   * resolve relative paths wrongly). A refused form is read as a path and finds nothing: 404.
+   */
+  requestLines: 'any' | 'relative' | 'absolute-path' | 'absolute-uri';
+  /** stop at the first failing part: never, unless `Prefer: odata.continue-on-error` (OData), or always (a server ignoring the preference) */
+  stopAtFailure: 'never' | 'unless-continue-on-error' | 'always';
+  /**
+   * How a failed changeset / atomicity group answers: one part with the failure (OData 4.0),
+   * the failure plus 424 Failed Dependency for the rest, or the failure plus the status each
+   * rolled-back request had before the rollback (a real Business Central reports 200 for them).
+   */
+  failedGroup: 'collapse' | 'failed-dependency' | 'report-original';
+  /** the status of a $batch in which a part failed: 200 (OData) or 400 (as Dataverse documents) */
+  failedBatchStatus: 200 | 400;
+  /** whether answers carry the request's Content-ID / id (BC answers "id": null) */
+  answerIds: 'echo' | 'omit';
+  /** answers in request order, or shuffled from the seed (a client must map them by Content-ID) */
+  answerOrder: 'request' | 'shuffled';
+  /** operations per $batch; default per flavour as documented (BC 100, Dataverse 1,000, F&O unlimited) */
+  maxOperations?: number;
+}
+
 export interface SimulatorOptions {
   /** default 0 (any free port) */
   port?: number;
@@ -54,6 +83,12 @@ export interface SimulatorOptions {
   conflictForm?: '412' | 'fo-500' | 'mixed';
   /** support $batch, default true; false answers 501 like a server refusing batches */
   batch?: boolean;
+  /** how $batch behaves where real servers differ; default LENIENT_SERVER */
+  batchRules?: Partial<BatchRules>;
+  /** F&O rows also carry a ModifiedDateTime stamped on every write (the real entity does not expose one) */
+  foModifiedDateTime?: boolean;
+  /** the clock for timestamps, token lifetimes and timer writers; default Date.now */
+  now?: () => number;
   writers?: WriterOptions;
   faults?: RandomFaults;
 }
@@ -78,6 +113,9 @@ export interface RequestLogEntry {
   path: string;
   /** 0 when no status line was ever sent (timeout, reset before the answer) */
   status: number;
+  /** the request's Content-Type and Prefer headers, where it had them (never its credentials) */
+  contentType?: string;
+  prefer?: string;
   /** the injected fault, if any */
   fault?: ScriptedFault['kind'];
 }

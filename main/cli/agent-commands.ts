@@ -58,7 +58,7 @@ async function readSecret(ctx: CliContext, fromStdin: boolean): Promise<string> 
 }
 
 const connect: Command = {
-  usage: 'connect --url ENV_URL --tenant T --client-id ID [--authority URL] [--company C] [--profile fo|bc] [--service-root URL] [--secret-stdin]',
+  usage: 'connect --url ENV_URL --tenant T --client-id ID [--authority URL] [--company C] [--profile fo|bc|dataverse] [--service-root URL] [--secret-stdin]',
   summary: 'configure the D365 environment; the client secret goes to the OS keychain',
   details: [
     'The secret is read from standard input with --secret-stdin, else prompted for without echo.',
@@ -66,6 +66,7 @@ const connect: Command = {
     'a keychain may set OUTBOX_CLIENT_SECRET instead (then nothing is stored).',
     '--profile fo (default): Finance & Operations SalesOrderHeadersV2. bc: Business Central salesOrders',
     '(then --company is the company id and --service-root the API root with tenant and environment).',
+    'dataverse: Dynamics 365 Sales salesorders on the Web API v9.2 (--url https://<org>.crm.dynamics.com).',
   ].join('\n'),
   options: {
     url: { type: 'string' },
@@ -83,7 +84,7 @@ const connect: Command = {
     const clientId = str(args, 'client-id');
     if (!url || !tenant || !clientId) throw new UsageError('--url, --tenant and --client-id are required');
     const profile = str(args, 'profile') ?? 'fo';
-    if (profile !== 'fo' && profile !== 'bc') throw new UsageError(`--profile ${JSON.stringify(profile)} must be fo or bc`);
+    if (profile !== 'fo' && profile !== 'bc' && profile !== 'dataverse') throw new UsageError(`--profile ${JSON.stringify(profile)} must be fo, bc or dataverse`);
     const envSecret = ctx.secretSource().envSecret;
     const usingEnv = envSecret !== undefined;
     const secret = usingEnv ? envSecret : await readSecret(ctx, flag(args, 'secret-stdin'));

@@ -219,6 +219,7 @@ export const de: Catalogue = {
   'settings.profile': 'Profil',
   'settings.profileFo': 'Finanzen und Betrieb (F&O)',
   'settings.profileBc': 'Business Central',
+  'settings.profileDataverse': 'Dataverse (Dynamics 365 Vertrieb)',
   'settings.tenant': 'Mandant (Tenant)',
   'settings.clientId': 'Client-ID',
   'settings.authorityUrl': 'URL des Anmeldedienstes',

@@ -219,6 +219,7 @@ export const en = {
   'settings.profile': 'Profile',
   'settings.profileFo': 'Finance & Operations',
   'settings.profileBc': 'Business Central',
+  'settings.profileDataverse': 'Dataverse (Dynamics 365 Sales)',
   'settings.tenant': 'Tenant',
   'settings.clientId': 'Client id',
   'settings.authorityUrl': 'Authority URL',

@@ -120,9 +120,10 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
         </label>
         <label>
           {t('settings.profile')}
-          <select value={draft.profile} onChange={(e) => set({ profile: e.target.value === 'bc' ? 'bc' : 'fo' })}>
+          <select value={draft.profile} onChange={(e) => set({ profile: e.target.value === 'bc' || e.target.value === 'dataverse' ? e.target.value : 'fo' })}>
             <option value="fo">{t('settings.profileFo')}</option>
             <option value="bc">{t('settings.profileBc')}</option>
+            <option value="dataverse">{t('settings.profileDataverse')}</option>
           </select>
         </label>
         <label>

@@ -1,7 +1,7 @@
 import type { Connection } from '../../core/settings.ts';
 
 export interface ConnectionDraft {
-  profile: 'fo' | 'bc';
+  profile: Connection['profile'];
   environmentUrl: string;
   tenant: string;
   clientId: string;

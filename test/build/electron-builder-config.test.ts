@@ -51,6 +51,20 @@ describe('electron-builder.yml', () => {
     expect(config.files.some((f) => /^(main|core|renderer|test)\b/.test(f))).toBe(false);
   });
 
+  it('flips the Electron fuses: no RunAsNode, NODE_OPTIONS or inspect; only the app.asar, integrity-checked', () => {
+    expect(config.electronFuses).toEqual(
+      expect.objectContaining({
+        runAsNode: false,
+        enableNodeOptionsEnvironmentVariable: false,
+        enableNodeCliInspectArguments: false,
+        onlyLoadAppFromAsar: true,
+        enableEmbeddedAsarIntegrityValidation: true,
+      }),
+    );
+    // a misspelt fuse would be silently ignored by a looser check: the schema refuses it
+    expect(errors({ ...config, electronFuses: { runAsnode: false } }).length).toBeGreaterThan(0);
+  });
+
   it('packages what the app reads at runtime', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/main/electron/main.js');

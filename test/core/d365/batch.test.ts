@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildBatch, parseBatchReply } from '../../../core/d365/batch.ts';
+import { buildMultipartBatch, parseMultipartReply, type BatchCall } from '../../../core/d365/batch.ts';
 import { MultipartSyntaxError } from '../../../core/d365/multipart.ts';
 import { nextEvent, rig, type Rig } from '../engine/harness.ts';
 
@@ -12,24 +12,28 @@ afterEach(async () => {
 const order = (i: number) => `SO-${String(i).padStart(6, '0')}`;
 
 describe('$batch wire format', () => {
-  it('puts GETs as plain parts and each PATCH in a changeset of its own', () => {
+  const wire = (index: number, target: string, call: BatchCall) => ({ id: String(index + 1), index, target, call });
+
+  it('puts GETs as plain parts and each order\'s PATCHes in a changeset of their own, every part with a Content-ID', () => {
     let n = 0;
-    const { contentType, body } = buildBatch(
+    const { contentType, body, layout } = buildMultipartBatch(
       [
-        { method: 'GET', url: 'http://x/data/E(1)', headers: { accept: 'application/json' } },
-        { method: 'PATCH', url: 'http://x/data/E(2)', headers: { 'if-match': 'W/"a"' }, body: '{"A":1}' },
-        { method: 'PATCH', url: 'http://x/data/E(3)', headers: { 'if-match': 'W/"b"' }, body: '{"A":2}' },
+        { atomic: false, calls: [wire(0, 'E(1)', { method: 'GET', url: 'http://x/data/E(1)', headers: { accept: 'application/json' } })] },
+        { atomic: true, calls: [wire(1, 'E(2)', { method: 'PATCH', url: 'http://x/data/E(2)', headers: { 'if-match': 'W/"a"' }, body: '{"A":1}' })] },
+        { atomic: true, calls: [wire(2, 'E(3)', { method: 'PATCH', url: 'http://x/data/E(3)', headers: { 'if-match': 'W/"b"' }, body: '{"A":2}' })] },
       ],
       () => `id${++n}`,
     );
     expect(contentType).toBe('multipart/mixed; boundary=batch_id1');
     expect(body.match(/boundary=changeset_/g)).toHaveLength(2);
-    expect(body).toContain('GET http://x/data/E(1) HTTP/1.1');
-    expect(body).toContain('PATCH http://x/data/E(3) HTTP/1.1\r\nif-match: W/"b"\r\n\r\n{"A":2}');
+    expect(body.match(/Content-ID: \d/g)).toEqual(['Content-ID: 1', 'Content-ID: 2', 'Content-ID: 3']);
+    expect(body).toContain('GET E(1) HTTP/1.1');
+    expect(body).toContain('PATCH E(3) HTTP/1.1\r\nif-match: W/"b"\r\n\r\n{"A":2}');
     expect(body.trimEnd().endsWith('--batch_id1--')).toBe(true);
+    expect(layout.map((item) => item.map((c) => c.index))).toEqual([[0], [1], [2]]);
   });
 
-  it('reads mixed results in one response, and a changeset that failed alone', () => {
+  it('reads mixed results in one response, and a changeset that failed alone, with where each came from', () => {
     const body = [
       '--b',
       'Content-Type: application/http',
@@ -65,17 +69,19 @@ describe('$batch wire format', () => {
       '--b--',
       '',
     ].join('\r\n');
-    const replies = parseBatchReply('multipart/mixed; boundary=b', body, 3);
-    expect(replies.map((p) => p.status)).toEqual([200, 412, 204]);
+    const replies = parseMultipartReply('multipart/mixed; boundary=b', body);
+    expect(replies.map((p) => [p.status, p.contentId, p.item])).toEqual([
+      [200, undefined, 0],
+      [412, '2', 1],
+      [204, '3', 2],
+    ]);
     expect(JSON.parse(replies[0]!.text)).toMatchObject({ A: 'x' });
     expect(replies[2]!.headers.etag).toBe('W/"9"');
   });
 
-  it('refuses an answer whose parts do not match the requests', () => {
-    const body = '--b\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 200 OK\r\n\r\n{}\r\n--b--\r\n';
-    expect(() => parseBatchReply('multipart/mixed; boundary=b', body, 2)).toThrow(/1 parts for 2 requests/);
-    expect(() => parseBatchReply('application/json', '{}', 1)).toThrow(MultipartSyntaxError);
-    expect(() => parseBatchReply('multipart/mixed; boundary=b', '--b\r\nContent-Type: application/http\r\n\r\nnonsense\r\n--b--', 1)).toThrow(/status line/);
+  it('refuses an answer that is not multipart or has a broken status line', () => {
+    expect(() => parseMultipartReply('application/json', '{}')).toThrow(MultipartSyntaxError);
+    expect(() => parseMultipartReply('multipart/mixed; boundary=b', '--b\r\nContent-Type: application/http\r\n\r\nnonsense\r\n--b--')).toThrow(/status line/);
   });
 });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
-import { createDispatcher, D365Client } from '../../../core/d365/client.ts';
+import { createDispatcher, D365Client, type D365ClientOptions } from '../../../core/d365/client.ts';
 import { PROFILES, type EntityProfile } from '../../../core/d365/profile.ts';
 import { EntraTokenSource } from '../../../core/d365/token.ts';
 import { Drainer, type DrainerOptions } from '../../../core/engine/drainer.ts';
@@ -49,6 +49,8 @@ export interface RigOptions {
   dispatcher?: Dispatcher;
   /** false: single requests only, so a scripted GET/PATCH fault meets exactly the request it names */
   batch?: boolean;
+  /** more client options: what it learned about $batch before, and where it reports what it learns */
+  client?: Pick<D365ClientOptions, 'batchSettings' | 'onBatchLearned'>;
   /** short waits for tests (default); false keeps the product's own waits (benchmarks) */
   fast?: boolean;
 }
@@ -67,8 +69,8 @@ export async function buildRig(o: RigOptions = {}): Promise<Rig & { newClient(se
       async () => secret,
       dispatcher,
     );
-    const serviceRoot = o.serviceRoot?.(sim) ?? (profile.name === 'fo' ? sim.foDataUrl : sim.bcApiUrl);
-    return new D365Client({ serviceRoot, profile, tokens, dispatcher, batch: o.batch });
+    const serviceRoot = o.serviceRoot?.(sim) ?? { fo: sim.foDataUrl, bc: sim.bcApiUrl, dataverse: sim.dataverseUrl }[profile.name];
+    return new D365Client({ serviceRoot, profile, tokens, dispatcher, batch: o.batch, ...o.client });
   };
   const client = newClient(o.secret ?? 'sim-secret');
   const events = new EventBus();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { isOutboxError } from '../../../core/errors.ts';
-import { openDatabase } from '../../../core/outbox/database.ts';
+import { JOURNAL_SIZE_LIMIT, openDatabase } from '../../../core/outbox/database.ts';
 import { MIGRATIONS, checkRegistry, type Migration } from '../../../core/outbox/migrations.ts';
 import { Outbox } from '../../../core/outbox/outbox.ts';
 import { input, tempDir } from './fixtures.ts';
@@ -180,6 +180,41 @@ describe('openDatabase', () => {
       expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(listing);
     });
   }
+
+  it('refuses a newer version that lives only in the WAL, and leaves the file, -wal and -shm byte-identical', () => {
+    const live = dbFile();
+    openDatabase(live).db.close();
+    // A newer agent still running: its last commits (the version bump) are in the WAL, not the file.
+    const writer = new BetterSqlite3(live);
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.exec('CREATE TABLE future (x INTEGER); INSERT INTO future VALUES (1)');
+    writer.pragma(`user_version = ${MIGRATIONS.length + 5}`);
+    const file = path.join(tempDir(), 'outbox.sqlite');
+    for (const suffix of ['', '-wal', '-shm']) fs.copyFileSync(live + suffix, file + suffix);
+    writer.close();
+    const before = ['', '-wal', '-shm'].map((suffix) => fs.readFileSync(file + suffix));
+    expect(before[1]!.length).toBeGreaterThan(0);
+
+    const e = errorOf(() => openDatabase(file));
+    expect(isOutboxError(e) && e.code).toBe('DB_NEWER_VERSION');
+    expect((e as Error).message).toMatch(/left untouched/);
+    ['', '-wal', '-shm'].forEach((suffix, i) => expect(fs.readFileSync(file + suffix).equals(before[i]!), `outbox.sqlite${suffix} changed`).toBe(true));
+  });
+
+  it('keeps the WAL near its limit after a large import instead of at its high-water mark', () => {
+    const file = dbFile();
+    const { db } = openDatabase(file);
+    db.exec('CREATE TABLE ballast (x TEXT)');
+    const insert = db.prepare('INSERT INTO ballast VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 20_000; i++) insert.run('x'.repeat(1500));
+    })();
+    db.pragma('wal_checkpoint(PASSIVE)');
+    db.prepare('INSERT INTO ballast VALUES (?)').run('one more');
+    db.pragma('wal_checkpoint(PASSIVE)');
+    expect(fs.statSync(`${file}-wal`).size).toBeLessThanOrEqual(JOURNAL_SIZE_LIMIT);
+    db.close();
+  });
 
   it('moves a file that is not a database aside, says so, and starts a fresh outbox', () => {
     const file = dbFile();
