@@ -61,7 +61,7 @@ function Shell() {
 
   useFocusKeeper();
 
-  if (error?.code === 'UNAUTHORIZED') return <NeedsToken message={error.message} />;
+  if (error?.code === 'UNAUTHORIZED') return <NeedsToken />;
   return (
     <ShortcutsProvider>
       <div className="app">
