@@ -71,6 +71,8 @@ export const PreferencesSchema = z.object({
   defaultCompany: text(64).default(DEFAULT_COMPANY),
   retryLimit: z.number().int().min(0).max(10).default(3),
   startAtLogin: z.boolean().default(false),
+  /** the UI's language; 'auto' follows the OS/browser (navigator.languages) */
+  language: z.enum(['auto', 'en', 'de']).default('auto'),
 });
 export type Preferences = z.infer<typeof PreferencesSchema>;
 

@@ -1,27 +1,41 @@
 import type { StateCounts } from '../../core/outbox/types.ts';
+import { useFormat } from '../i18n/use-format.ts';
+import { useT } from '../i18n/use-t.ts';
+import type { MessageId } from '../i18n/messages-en.ts';
+import { useShortcutsDialog } from './shortcuts.tsx';
 import type { Screen } from './routes.ts';
 
-const ITEMS: { screen: Screen; label: string }[] = [
-  { screen: 'queue', label: 'Queue' },
-  { screen: 'new', label: 'New update' },
-  { screen: 'conflicts', label: 'Conflicts' },
-  { screen: 'log', label: 'Conflict log' },
-  { screen: 'settings', label: 'Settings' },
-];
+export const SCREEN_TITLES: Record<Screen, MessageId> = {
+  queue: 'nav.queue',
+  new: 'nav.new',
+  conflicts: 'nav.conflicts',
+  log: 'nav.log',
+  settings: 'nav.settings',
+};
+
+const SCREENS: Screen[] = ['queue', 'new', 'conflicts', 'log', 'settings'];
 
 export function NavBar({ current, counts }: { current: Screen; counts: StateCounts | undefined }) {
+  const t = useT();
+  const fmt = useFormat();
+  const shortcuts = useShortcutsDialog();
   const badge = (s: Screen): number => (s === 'conflicts' ? (counts?.conflict ?? 0) : s === 'queue' ? (counts ? counts.pending + counts.sending : 0) : 0);
   return (
-    <nav className="nav" aria-label="Screens">
-      {ITEMS.map((item) => {
-        const n = badge(item.screen);
-        return (
-          <a key={item.screen} href={`#/${item.screen}`} className={item.screen === current ? 'nav-item active' : 'nav-item'} aria-current={item.screen === current ? 'page' : undefined}>
-            {item.label}
-            {n > 0 ? <span className={`nav-badge nav-badge-${item.screen}`}>{n.toLocaleString()}</span> : null}
-          </a>
-        );
-      })}
-    </nav>
+    <>
+      <nav className="nav" aria-label={t('nav.label')}>
+        {SCREENS.map((screen) => {
+          const n = badge(screen);
+          return (
+            <a key={screen} href={`#/${screen}`} className={screen === current ? 'nav-item active' : 'nav-item'} aria-current={screen === current ? 'page' : undefined}>
+              {t(SCREEN_TITLES[screen])}
+              {n > 0 ? <span className={`nav-badge nav-badge-${screen}`}>{fmt.number(n)}</span> : null}
+            </a>
+          );
+        })}
+      </nav>
+      <button type="button" className="topbar-button" onClick={shortcuts.open} aria-keyshortcuts="?">
+        {t('shortcuts.button')}
+      </button>
+    </>
   );
 }

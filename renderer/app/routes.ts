@@ -27,6 +27,11 @@ export function parseRoute(hash: string): Route {
   }
 }
 
+/** A screen's own route (the conflicts screen then opens the newest conflict). */
+export function routeTo(screen: Screen): Route {
+  return screen === 'conflicts' ? { screen, updateId: null } : { screen };
+}
+
 export function hrefFor(route: Route): string {
   return route.screen === 'conflicts' && route.updateId !== null ? `#/conflicts/${route.updateId}` : `#/${route.screen}`;
 }

@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useT } from '../i18n/use-t.ts';
 
 export type Tone = 'info' | 'success' | 'warning' | 'danger';
 
@@ -23,6 +24,7 @@ const AUTO_DISMISS_MS = 6000;
 const MAX_TOASTS = 4;
 
 export function ToastProvider({ children }: { children: ReactNode }) {
+  const t = useT();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const next = useRef(1);
   const timers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
@@ -53,18 +55,23 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     <ToastContext.Provider value={value}>
       {children}
       <div className="toasts" aria-live="assertive">
-        {toasts.map((t) => (
-          <div key={t.id} className={`toast toast-${t.tone}`} role={t.tone === 'danger' || t.tone === 'warning' ? 'alert' : 'status'}>
+        {toasts.map((toast) => (
+          <div key={toast.id} className={`toast toast-${toast.tone}`} role={toast.tone === 'danger' || toast.tone === 'warning' ? 'alert' : 'status'}>
             <div className="toast-text">
-              <strong>{t.title}</strong>
-              {t.body ? <span>{t.body}</span> : null}
+              <strong>{toast.title}</strong>
+              {toast.body ? <span>{toast.body}</span> : null}
             </div>
-            {t.href ? (
-              <a className="toast-link" href={t.href} onClick={() => dismiss(t.id)}>
-                {t.linkText ?? 'Open'}
+            {toast.href ? (
+              <a className="toast-link" href={toast.href} onClick={() => dismiss(toast.id)}>
+                {toast.linkText ?? t('common.open')}
               </a>
             ) : null}
-            <button type="button" className="toast-close" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
+            <button
+              type="button"
+              className="toast-close"
+              aria-label={t('common.dismiss')}
+              onClick={() => dismiss(toast.id)}
+            >
               ×
             </button>
           </div>

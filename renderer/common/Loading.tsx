@@ -1,8 +1,8 @@
-export function Loading({ what }: { what: string }) {
+export function Loading({ text }: { text: string }) {
   return (
     <div className="loading" role="status">
       <span className="spinner" aria-hidden="true" />
-      Loading {what}…
+      {text}
     </div>
   );
 }

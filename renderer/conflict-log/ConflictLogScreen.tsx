@@ -5,7 +5,10 @@ import { useLoad } from '../app/use-load.ts';
 import { EmptyState } from '../common/EmptyState.tsx';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { Loading } from '../common/Loading.tsx';
+import { ScreenHeading } from '../common/ScreenHeading.tsx';
 import { errorMessage } from '../format.ts';
+import { useFormat } from '../i18n/use-format.ts';
+import { useT } from '../i18n/use-t.ts';
 import { ConflictTable } from './ConflictTable.tsx';
 import { downloadFile } from './download.ts';
 import { MetricsPanel } from './MetricsPanel.tsx';
@@ -21,20 +24,32 @@ function dayAfter(date: string): string {
 
 export function ConflictLogScreen() {
   const api = useApi();
+  const t = useT();
+  const fmt = useFormat();
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
   const [order, setOrder] = useState('');
   const [exporting, setExporting] = useState<'csv' | 'json' | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
 
-  const filter = {
+  // Days are the viewer's days: From 1 May is local midnight, To 1 May runs through local 23:59:59.
+  const period = {
     ...(since ? { since: new Date(`${since}T00:00:00`).toISOString() } : {}),
     ...(until ? { until: dayAfter(until) } : {}),
-    ...(order.trim() ? { orderNumber: order.trim() } : {}),
   };
+  const filter = { ...period, ...(order.trim() ? { orderNumber: order.trim() } : {}) };
   const filterKey = JSON.stringify(filter);
+  const periodKey = JSON.stringify(period);
   const log = useLoad(() => api.listConflicts({ ...filter, limit: SHOWN }), [api, filterKey]);
-  const metrics = useLoad(() => api.metrics({}), [api]);
+  const metrics = useLoad(() => api.metrics(period), [api, periodKey]);
+  const periodText =
+    since && until
+      ? t('chart.periodBoth', { from: fmt.date(`${since}T00:00:00`), to: fmt.date(`${until}T00:00:00`) })
+      : since
+        ? t('chart.periodFrom', { from: fmt.date(`${since}T00:00:00`) })
+        : until
+          ? t('chart.periodTo', { to: fmt.date(`${until}T00:00:00`) })
+          : t('chart.periodAll');
   useRefreshOn(log.reload, ['conflict', 'changed'], 1000);
   useRefreshOn(metrics.reload, ['done', 'conflict', 'retrying'], 2000);
 
@@ -51,37 +66,49 @@ export function ConflictLogScreen() {
   };
 
   return (
-    <section className="screen screen-log" aria-label="Conflict log">
-      {metrics.data ? <MetricsPanel metrics={metrics.data} /> : metrics.error ? <ErrorNote message={metrics.error.message} onRetry={metrics.reload} /> : null}
-      <div className="toolbar filters">
+    <section className="screen screen-log" aria-labelledby="log-title">
+      <div className="toolbar">
+        <ScreenHeading id="log-title">{t('nav.log')}</ScreenHeading>
+      </div>
+      <div className="toolbar filters no-print">
         <label>
-          From
+          {t('log.from')}
           <input type="date" value={since} onChange={(e) => setSince(e.target.value)} />
         </label>
         <label>
-          To
+          {t('log.to')}
           <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
         </label>
         <label>
-          Order
-          <input type="search" placeholder="SO-000042" value={order} onChange={(e) => setOrder(e.target.value)} />
+          {t('log.order')}
+          <input type="search" placeholder="SO-000042" value={order} onChange={(e) => setOrder(e.target.value)} data-shortcut="search" aria-keyshortcuts="/" />
         </label>
         <span className="spacer" />
         <button type="button" className="btn" disabled={exporting !== null} onClick={() => exportAs('csv')}>
-          {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
+          {exporting === 'csv' ? t('log.exporting') : t('log.exportCsv')}
         </button>
         <button type="button" className="btn" disabled={exporting !== null} onClick={() => exportAs('json')}>
-          {exporting === 'json' ? 'Exporting…' : 'Export JSON'}
+          {exporting === 'json' ? t('log.exporting') : t('log.exportJson')}
         </button>
       </div>
+      {metrics.data ? (
+        <MetricsPanel metrics={metrics.data} period={periodText} />
+      ) : metrics.error ? (
+        <ErrorNote message={metrics.error.message} onRetry={metrics.reload} />
+      ) : null}
+      {since || until || order.trim() ? (
+        <p className="print-only filters-summary">
+          {t('log.printedFilters', { from: since ? fmt.date(`${since}T00:00:00`) : '—', to: until ? fmt.date(`${until}T00:00:00`) : '—', order: order.trim() || '—' })}
+        </p>
+      ) : null}
       {exportError ? <ErrorNote message={exportError} /> : null}
       {log.error ? <ErrorNote message={log.error.message} onRetry={log.reload} /> : null}
-      {log.loading && !log.data ? <Loading what="the conflict log" /> : null}
-      {log.data && log.data.length === 0 ? <EmptyState title="No conflicts recorded">{order || since || until ? 'Nothing matches these filters.' : null}</EmptyState> : null}
+      {log.loading && !log.data ? <Loading text={t('log.loading')} /> : null}
+      {log.data && log.data.length === 0 ? <EmptyState title={t('log.none')}>{order || since || until ? t('log.noneFiltered') : null}</EmptyState> : null}
       {log.data && log.data.length > 0 ? (
         <div className="scroll">
           <ConflictTable records={log.data} />
-          {log.data.length >= SHOWN ? <p className="muted small">Showing the latest {SHOWN}; export for all of them.</p> : null}
+          {log.data.length >= SHOWN ? <p className="muted small more-note">{t('log.showingLatest', { n: SHOWN })}</p> : null}
         </div>
       ) : null}
     </section>

@@ -1,16 +1,22 @@
-import { useState, type DragEvent } from 'react';
+import { useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import type { ImportPreview } from '../../core/api.ts';
 import { useApi } from '../app/api-context.tsx';
+import { focusIfLost } from '../app/focus.ts';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { errorMessage } from '../format.ts';
+import { useT } from '../i18n/use-t.ts';
 import { ImportPreviewTable } from './ImportPreviewTable.tsx';
 import { pastedRowsToCsv } from './pasted-rows.ts';
 
 const EXAMPLE = 'order,company,SalesOrderStatus,base.SalesOrderStatus\nSO-000042,USMF,Delivered,Backorder';
 
-/** Paste rows or drop a CSV, check every row, then queue all of them or none. */
+/** Paste rows, drop a CSV or pick one, check every row, then queue all of them or none. */
 export function BulkImport() {
   const api = useApi();
+  const t = useT();
+  const picker = useRef<HTMLInputElement>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const result = useRef<HTMLDivElement>(null);
   const [text, setText] = useState('');
   const [source, setSource] = useState<string | null>(null);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
@@ -33,6 +39,7 @@ export function BulkImport() {
       setError(errorMessage(e));
     } finally {
       setBusy(null);
+      focusIfLost(() => result.current);
     }
   };
 
@@ -41,7 +48,7 @@ export function BulkImport() {
     setError(null);
     try {
       const r = await api.importCsv({ csv: pastedRowsToCsv(checked) });
-      setDone(`Queued ${r.queued.toLocaleString()} update(s)${r.merged ? `, ${r.merged} merged into pending updates of the same order` : ''}.`);
+      setDone(t('bulk.queued', { queued: r.queued, merged: r.merged }));
       setPreview(null);
       setText('');
       setChecked('');
@@ -50,24 +57,43 @@ export function BulkImport() {
       setError(errorMessage(e));
     } finally {
       setBusy(null);
+      focusIfLost(() => result.current);
     }
+  };
+
+  const readFile = async (file: File) => {
+    let content: string;
+    try {
+      content = await file.text();
+    } catch (e) {
+      setError(t('bulk.unreadable', { file: file.name, message: errorMessage(e) }));
+      return;
+    }
+    setText(content);
+    setSource(file.name);
+    await check(content);
   };
 
   const onDrop = async (e: DragEvent<HTMLDivElement>) => {
     e.preventDefault();
     setDragging(false);
     const file = e.dataTransfer.files[0];
+    if (file) await readFile(file);
+  };
+
+  const onPick = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    // Picking the same file again must read it again.
+    e.target.value = '';
     if (!file) return;
-    const content = await file.text();
-    setText(content);
-    setSource(file.name);
-    await check(content);
+    await readFile(file);
+    box.current?.focus();
   };
 
   const canImport = preview !== null && preview.problems.length === 0 && preview.rows > 0 && checked === text && busy === null;
 
   return (
-    <div className="panel form" aria-label="Bulk import">
+    <div className="panel form" role="group" aria-label={t('bulk.label')}>
       <div
         className={`dropzone${dragging ? ' dropzone-active' : ''}`}
         onDragOver={(e) => {
@@ -78,10 +104,11 @@ export function BulkImport() {
         onDrop={onDrop}
       >
         <textarea
-          aria-label="Rows to import"
+          ref={box}
+          aria-label={t('bulk.rows')}
           rows={7}
           spellCheck={false}
-          placeholder={`Paste rows from a spreadsheet, or drop a CSV file here.\n\n${EXAMPLE}`}
+          placeholder={`${t('bulk.placeholder')}\n\n${EXAMPLE}`}
           value={text}
           onChange={(e) => {
             setText(e.target.value);
@@ -89,25 +116,33 @@ export function BulkImport() {
           }}
         />
         <p className="hint muted">
-          {source ? `From ${source}. ` : ''}Header: <code>order,company,&lt;field&gt;…,base.&lt;field&gt;…</code> — an empty cell leaves that field unchanged.
+          {source ? `${t('bulk.from', { file: source })} ` : ''}
+          {t.rich('bulk.header', { code: (chunks) => <code>{chunks}</code> })}
         </p>
       </div>
       <div className="actions">
+        <input ref={picker} type="file" accept=".csv,.txt,text/csv,text/plain" className="file-input" tabIndex={-1} aria-hidden="true" onChange={onPick} />
+        <button type="button" className="btn" disabled={busy !== null} onClick={() => picker.current?.click()}>
+          {t('bulk.choose')}
+        </button>
         <button type="button" className="btn" disabled={!text.trim() || busy !== null} onClick={() => check(text)}>
-          {busy === 'preview' ? 'Checking…' : 'Check rows'}
+          {busy === 'preview' ? t('bulk.checking') : t('bulk.check')}
         </button>
         <span className="spacer" />
         <button type="button" className="btn btn-primary" disabled={!canImport} onClick={confirm}>
-          {busy === 'import' ? 'Queueing…' : preview && preview.rows > 0 ? `Queue ${preview.rows.toLocaleString()} update(s)` : 'Queue updates'}
+          {busy === 'import' ? t('form.queueing') : preview && preview.rows > 0 ? t('bulk.queue', { rows: preview.rows }) : t('bulk.queueNone')}
         </button>
       </div>
-      {error ? <ErrorNote message={error} /> : null}
-      {done ? (
-        <div className="note note-success" role="status">
-          {done} <a href="#/queue">See the queue</a>
-        </div>
-      ) : null}
-      {preview && checked === text ? <ImportPreviewTable preview={preview} /> : null}
+      {/* What checking or queueing found; focus comes here when the button that started it is busy. */}
+      <div ref={result} tabIndex={-1} className="result">
+        {error ? <ErrorNote message={error} /> : null}
+        {done ? (
+          <div className="note note-success" role="status">
+            {done} <a href="#/queue">{t('common.seeQueue')}</a>
+          </div>
+        ) : null}
+        {preview && checked === text ? <ImportPreviewTable preview={preview} /> : null}
+      </div>
     </div>
   );
 }

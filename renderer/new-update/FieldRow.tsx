@@ -1,6 +1,7 @@
 import type { Ref } from 'react';
 import type { FieldValue } from '../../core/outbox/types.ts';
 import { FieldValueText } from '../common/FieldValueText.tsx';
+import { useT } from '../i18n/use-t.ts';
 import { VALUE_SUGGESTIONS } from './known-fields.ts';
 
 export interface FieldDraft {
@@ -27,24 +28,25 @@ export function FieldRow({
   onChange(next: FieldDraft): void;
   onRemove(): void;
 }) {
+  const t = useT();
   const suggestions = VALUE_SUGGESTIONS[row.field.trim()];
   const listId = suggestions ? `values-${row.key}` : undefined;
   return (
     <div className="field-row">
       <input
         className="field-name"
-        aria-label={`Field name ${index + 1}`}
+        aria-label={t('form.fieldName', { n: index + 1 })}
         list="known-fields"
-        placeholder="Field"
+        placeholder={t('form.fieldPlaceholder')}
         value={row.field}
         onChange={(e) => onChange({ ...row, field: e.target.value })}
       />
       <input
         ref={valueRef}
         className="field-value"
-        aria-label={`New value ${index + 1}`}
+        aria-label={t('form.newValue', { n: index + 1 })}
         list={listId}
-        placeholder="New value"
+        placeholder={t('form.valuePlaceholder')}
         value={row.value}
         onChange={(e) => onChange({ ...row, value: e.target.value })}
       />
@@ -55,14 +57,14 @@ export function FieldRow({
           ))}
         </datalist>
       ) : null}
-      <span className="field-current" title="Current value in D365">
+      <span className="field-current" title={t('form.currentTitle')}>
         {current === undefined ? null : (
           <>
-            now <FieldValueText value={current} />
+            {t('form.now')} <FieldValueText value={current} />
           </>
         )}
       </span>
-      <button type="button" className="btn btn-ghost btn-small" aria-label={`Remove row ${index + 1}`} disabled={!canRemove} onClick={onRemove}>
+      <button type="button" className="btn btn-ghost btn-small" aria-label={t('form.removeRow', { n: index + 1 })} disabled={!canRemove} onClick={onRemove}>
         ×
       </button>
     </div>

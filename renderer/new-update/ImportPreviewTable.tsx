@@ -1,26 +1,33 @@
 import type { ImportPreview } from '../../core/api.ts';
+import { AgentText } from '../common/AgentText.tsx';
 import { FieldValueText } from '../common/FieldValueText.tsx';
+import { useT } from '../i18n/use-t.ts';
 
 export function ImportPreviewTable({ preview }: { preview: ImportPreview }) {
+  const t = useT();
   return (
     <div className="import-preview">
       {preview.problems.length > 0 ? (
         <>
           <div className="note note-danger" role="alert">
-            {preview.problems.length} row(s) need fixing before anything is queued.
+            {t('bulk.problems', { n: preview.problems.length })}
           </div>
-          <table className="table compact problems" aria-label="Import problems">
+          <table className="table compact problems" aria-label={t('bulk.problemsLabel')}>
             <thead>
               <tr>
-                <th className="num">Line</th>
-                <th>Problem</th>
+                <th className="num" scope="col">
+                  {t('column.line')}
+                </th>
+                <th scope="col">{t('column.problem')}</th>
               </tr>
             </thead>
             <tbody>
               {preview.problems.map((p, i) => (
                 <tr key={`${p.line}-${i}`}>
                   <td className="num">{p.line}</td>
-                  <td>{p.message}</td>
+                  <td>
+                    <AgentText>{p.message}</AgentText>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -28,17 +35,19 @@ export function ImportPreviewTable({ preview }: { preview: ImportPreview }) {
         </>
       ) : (
         <div className="note note-success" role="status">
-          {preview.rows.toLocaleString()} row(s) ready to queue.
+          {t('bulk.ready', { n: preview.rows })}
         </div>
       )}
       {preview.sample.length > 0 ? (
-        <table className="table compact" aria-label="Rows to queue">
+        <table className="table compact" aria-label={t('bulk.rowsLabel')}>
           <thead>
             <tr>
-              <th className="num">Line</th>
-              <th>Order</th>
-              <th>Changes</th>
-              <th>Base</th>
+              <th className="num" scope="col">
+                {t('column.line')}
+              </th>
+              <th scope="col">{t('column.order')}</th>
+              <th scope="col">{t('column.changes')}</th>
+              <th scope="col">{t('column.base')}</th>
             </tr>
           </thead>
           <tbody>
@@ -56,13 +65,13 @@ export function ImportPreviewTable({ preview }: { preview: ImportPreview }) {
                     </div>
                   ))}
                 </td>
-                <td>{r.base ? Object.entries(r.base).map(([k, v]) => <div key={k}>{k}: <FieldValueText value={v} /></div>) : <span className="muted">unknown</span>}</td>
+                <td>{r.base ? Object.entries(r.base).map(([k, v]) => <div key={k}>{k}: <FieldValueText value={v} /></div>) : <span className="muted">{t('detail.baseUnknown')}</span>}</td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
-      {preview.rows > preview.sample.length ? <p className="muted small">Showing the first {preview.sample.length} of {preview.rows.toLocaleString()} rows.</p> : null}
+      {preview.rows > preview.sample.length ? <p className="muted small">{t('bulk.showingFirst', { shown: preview.sample.length, rows: preview.rows })}</p> : null}
     </div>
   );
 }

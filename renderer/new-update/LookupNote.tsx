@@ -1,17 +1,19 @@
+import { useT } from '../i18n/use-t.ts';
 import type { Lookup } from './use-order-lookup.ts';
 
 export function LookupNote({ lookup }: { lookup: Lookup }) {
+  const t = useT();
   switch (lookup.status) {
     case 'idle':
-      return <p className="hint muted">Scan or type an order number and press Enter.</p>;
+      return <p className="hint muted">{t('lookup.idle')}</p>;
     case 'loading':
-      return <p className="hint muted">Reading the order's current values…</p>;
+      return <p className="hint muted">{t('lookup.loading')}</p>;
     case 'online':
-      return <p className="hint hint-ok">Current values read from D365; they are kept as the base for the conflict check.</p>;
+      return <p className="hint hint-ok">{t('lookup.online')}</p>;
     case 'offline':
       return (
         <p className="hint hint-warning" role="status">
-          Offline: the base is unknown. The update will be queued anyway and checked against D365 when it is sent. ({lookup.message})
+          {t('lookup.offline', { message: lookup.message })}
         </p>
       );
     case 'error':

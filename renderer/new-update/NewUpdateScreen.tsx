@@ -1,24 +1,35 @@
 import { useState } from 'react';
 import { useAgentStatus } from '../app/agent-status.tsx';
+import { ScreenHeading } from '../common/ScreenHeading.tsx';
+import { TabPanel, Tabs } from '../common/Tabs.tsx';
+import { useT } from '../i18n/use-t.ts';
 import { BulkImport } from './BulkImport.tsx';
 import { UpdateForm } from './UpdateForm.tsx';
 
+type Mode = 'single' | 'bulk';
+
 export function NewUpdateScreen() {
+  const t = useT();
   const { status } = useAgentStatus();
-  const [mode, setMode] = useState<'single' | 'bulk'>('single');
+  const [mode, setMode] = useState<Mode>('single');
   return (
-    <section className="screen screen-new" aria-label="New update">
+    <section className="screen screen-new" aria-labelledby="new-title">
       <div className="toolbar">
-        <div className="tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={mode === 'single'} className={`tab${mode === 'single' ? ' tab-active' : ''}`} onClick={() => setMode('single')}>
-            One order
-          </button>
-          <button type="button" role="tab" aria-selected={mode === 'bulk'} className={`tab${mode === 'bulk' ? ' tab-active' : ''}`} onClick={() => setMode('bulk')}>
-            Bulk: paste or CSV
-          </button>
-        </div>
+        <ScreenHeading id="new-title">{t('nav.new')}</ScreenHeading>
+        <Tabs<Mode>
+          id="new-mode"
+          label={t('new.modeLabel')}
+          value={mode}
+          onChange={setMode}
+          items={[
+            { key: 'single', label: t('new.single') },
+            { key: 'bulk', label: t('new.bulk') },
+          ]}
+        />
       </div>
-      {mode === 'single' ? <UpdateForm defaultCompany={status?.company ?? 'USMF'} /> : <BulkImport />}
+      <TabPanel id="new-mode" selected={mode}>
+        {mode === 'single' ? <UpdateForm defaultCompany={status?.company ?? 'USMF'} /> : <BulkImport />}
+      </TabPanel>
     </section>
   );
 }

@@ -1,8 +1,10 @@
 import { useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Fields } from '../../core/outbox/types.ts';
 import { useApi } from '../app/api-context.tsx';
+import { focusIfLost } from '../app/focus.ts';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { errorMessage } from '../format.ts';
+import { useT } from '../i18n/use-t.ts';
 import { FieldRow, type FieldDraft } from './FieldRow.tsx';
 import { KNOWN_FIELDS } from './known-fields.ts';
 import { LookupNote } from './LookupNote.tsx';
@@ -21,6 +23,7 @@ interface Queued {
  */
 export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
   const api = useApi();
+  const t = useT();
   const nextKey = useRef(2);
   const orderRef = useRef<HTMLInputElement>(null);
   const firstValueRef = useRef<HTMLInputElement>(null);
@@ -72,13 +75,13 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
     const order = orderNumber.trim();
     setError(null);
     if (!order) {
-      setError('Enter an order number.');
+      setError(t('form.needOrder'));
       orderRef.current?.focus();
       return;
     }
     const named = rows.filter((r) => r.field.trim());
     if (named.length === 0) {
-      setError('Name at least one field to change.');
+      setError(t('form.needField'));
       return;
     }
     const fields: Fields = Object.fromEntries(named.map((r) => [r.field.trim(), r.value]));
@@ -95,14 +98,15 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
       setError(errorMessage(err));
     } finally {
       setSubmitting(false);
+      focusIfLost(() => orderRef.current);
     }
   };
 
   return (
-    <form className="panel form" onSubmit={submit} aria-label="New update">
+    <form className="panel form" onSubmit={submit} aria-label={t('nav.new')}>
       <div className="form-grid">
         <label>
-          Order number
+          {t('form.order')}
           <input
             ref={orderRef}
             autoFocus
@@ -116,7 +120,7 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
           />
         </label>
         <label>
-          Company
+          {t('form.company')}
           <input autoComplete="off" placeholder={defaultCompany} value={company} onChange={(e) => setCompany(e.target.value)} onBlur={commitOrder} />
         </label>
       </div>
@@ -142,19 +146,17 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
       </div>
       <div className="actions">
         <button type="button" className="btn btn-small" onClick={addRow}>
-          + Add field
+          {t('form.addField')}
         </button>
         <span className="spacer" />
         <button type="submit" className="btn btn-primary" disabled={submitting}>
-          {submitting ? 'Queueing…' : 'Queue update'}
+          {submitting ? t('form.queueing') : t('form.queue')}
         </button>
       </div>
       {error ? <ErrorNote message={error} /> : null}
       {queued ? (
         <div className="note note-success" role="status">
-          Queued #{queued.id} for {queued.label}
-          {queued.coalesced ? ' (merged into a pending update of the same order)' : ''}
-          {queued.withBase ? '' : ' without a base'}. <a href="#/queue">See the queue</a>
+          {t('form.queued', { id: queued.id, order: queued.label, merged: queued.coalesced, withBase: queued.withBase })} <a href="#/queue">{t('common.seeQueue')}</a>
         </div>
       ) : null}
     </form>

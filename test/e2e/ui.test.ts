@@ -47,7 +47,7 @@ describe('the UI in a real browser against outbox serve --demo', () => {
     });
     server.agent.subscribe((e) => events.push(e));
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1100, height: 720 }, acceptDownloads: true });
+    context = await browser.newContext({ viewport: { width: 1100, height: 720 }, locale: 'en-US', acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -179,9 +179,9 @@ describe('the UI in a real browser against outbox serve --demo', () => {
 
     await box.fill('order\tcompany\tCustomerRequisitionNumber\nSO-000060\tUSMF\tPO-60\nSO-000061\tUSMF\tPO-61');
     await page.getByRole('button', { name: 'Check rows' }).click();
-    await page.getByText('2 row(s) ready to queue.').waitFor();
-    await page.getByRole('button', { name: 'Queue 2 update(s)' }).click();
-    await page.getByText(/Queued 2 update\(s\)/).waitFor();
+    await page.getByText('2 rows are ready to queue.').waitFor();
+    await page.getByRole('button', { name: 'Queue 2 updates' }).click();
+    await page.getByText(/Queued 2 updates/).waitFor();
     await waitFor('the imported rows to reach D365', () => (sim().order('USMF', 'SO-000061')?.CustomerRequisitionNumber === 'PO-61' ? true : undefined), 15_000);
   }, 30_000);
 

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportPreview } from '../../core/api.ts';
-import { ApiProvider } from '../../renderer/app/api-context.tsx';
+import { TestProviders } from './providers.tsx';
 import { BulkImport } from '../../renderer/new-update/BulkImport.tsx';
 import { pastedRowsToCsv } from '../../renderer/new-update/pasted-rows.ts';
 import { fakeApi } from './fake-api.ts';
@@ -29,9 +29,9 @@ const GOOD: ImportPreview = {
 
 function renderImport(api: ReturnType<typeof fakeApi>) {
   render(
-    <ApiProvider api={api}>
+    <TestProviders api={api}>
       <BulkImport />
-    </ApiProvider>,
+    </TestProviders>,
   );
   return screen.getByLabelText('Rows to import') as HTMLTextAreaElement;
 }
@@ -45,7 +45,7 @@ describe('BulkImport', () => {
     const problems = await screen.findByRole('table', { name: 'Import problems' });
     const rows = within(problems).getAllByRole('row').slice(1);
     expect(rows.map((r) => r.textContent)).toEqual(['3the order number is empty', '4expected 3 cells like the header, found 2']);
-    expect(screen.getByRole('alert').textContent).toContain('2 row(s) need fixing');
+    expect(screen.getByRole('alert').textContent).toContain('2 rows need fixing');
     expect(screen.getByRole('button', { name: /Queue/ }).hasAttribute('disabled')).toBe(true);
     expect(api.importCsv).not.toHaveBeenCalled();
   });
@@ -55,13 +55,13 @@ describe('BulkImport', () => {
     const box = renderImport(api);
     fireEvent.change(box, { target: { value: 'order\tcompany\tSalesOrderStatus\nSO-000001\tUSMF\tDelivered\nSO-000002\tUSMF\tDelivered' } });
     fireEvent.click(screen.getByRole('button', { name: 'Check rows' }));
-    await screen.findByText('2 row(s) ready to queue.');
+    await screen.findByText('2 rows are ready to queue.');
     const csv = 'order,company,SalesOrderStatus\nSO-000001,USMF,Delivered\nSO-000002,USMF,Delivered';
     expect(api.previewImport).toHaveBeenCalledWith({ csv });
     expect(within(screen.getByRole('table', { name: 'Rows to queue' })).getAllByRole('row')).toHaveLength(3);
 
-    fireEvent.click(screen.getByRole('button', { name: 'Queue 2 update(s)' }));
-    await screen.findByText(/Queued 2 update\(s\), 1 merged/);
+    fireEvent.click(screen.getByRole('button', { name: 'Queue 2 updates' }));
+    await screen.findByText(/Queued 2 updates, 1 merged/);
     expect(api.importCsv).toHaveBeenCalledWith({ csv });
     expect(box.value).toBe('');
   });
@@ -71,7 +71,7 @@ describe('BulkImport', () => {
     const box = renderImport(api);
     const file = new File(['order,SalesOrderStatus\nSO-000001,Delivered\n'], 'orders.csv', { type: 'text/csv' });
     fireEvent.drop(box.parentElement!, { dataTransfer: { files: [file] } });
-    await screen.findByText('2 row(s) ready to queue.');
+    await screen.findByText('2 rows are ready to queue.');
     expect(api.previewImport).toHaveBeenCalledWith({ csv: 'order,SalesOrderStatus\nSO-000001,Delivered\n' });
     expect(screen.getByText(/From orders\.csv/)).toBeTruthy();
   });
@@ -81,9 +81,9 @@ describe('BulkImport', () => {
     const box = renderImport(api);
     fireEvent.change(box, { target: { value: 'order,SalesOrderStatus\nSO-1,Delivered' } });
     fireEvent.click(screen.getByRole('button', { name: 'Check rows' }));
-    await screen.findByText('2 row(s) ready to queue.');
+    await screen.findByText('2 rows are ready to queue.');
     fireEvent.change(box, { target: { value: 'order,SalesOrderStatus\nSO-1,Invoiced' } });
-    expect(screen.queryByText('2 row(s) ready to queue.')).toBeNull();
+    expect(screen.queryByText('2 rows are ready to queue.')).toBeNull();
     expect(screen.getByRole('button', { name: /Queue/ }).hasAttribute('disabled')).toBe(true);
   });
 });

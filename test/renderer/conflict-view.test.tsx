@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../core/api.ts';
 import type { ConflictRecord } from '../../core/conflicts/conflict-log.ts';
-import { ApiProvider } from '../../renderer/app/api-context.tsx';
+import { TestProviders } from './providers.tsx';
 import { ToastProvider } from '../../renderer/app/toasts.tsx';
 import { ConflictAlerts } from '../../renderer/conflicts/ConflictAlerts.tsx';
 import { groupConflicts } from '../../renderer/conflicts/conflict-groups.ts';
@@ -44,9 +44,9 @@ function cells(field: string) {
 describe('ConflictView', () => {
   it('shows base, ours and theirs side by side for every field', () => {
     render(
-      <ApiProvider api={fakeApi()}>
+      <TestProviders api={fakeApi()}>
         <ConflictView group={TWO_FIELDS} onResolved={() => {}} />
-      </ApiProvider>,
+      </TestProviders>,
     );
     expect(cells('RequestedShippingDate')).toEqual({ base: '2026-12-01T12:00:00Z', ours: '2027-01-20T12:00:00Z', theirs: '2027-02-14T12:00:00Z' });
     // An emptied value in D365 is shown as such, not as a blank cell.
@@ -59,9 +59,9 @@ describe('ConflictView', () => {
     const api = fakeApi({ resolveConflict: async () => ({}) as never });
     const onResolved = vi.fn();
     render(
-      <ApiProvider api={api}>
+      <TestProviders api={api}>
         <ConflictView group={TWO_FIELDS} onResolved={onResolved} />
-      </ApiProvider>,
+      </TestProviders>,
     );
     fireEvent.click(screen.getByRole('button', { name: 'Keep mine' }));
     await vi.waitFor(() => expect(onResolved).toHaveBeenCalled());
@@ -72,9 +72,9 @@ describe('ConflictView', () => {
     const api = fakeApi({ resolveConflict: async () => ({}) as never });
     const onResolved = vi.fn();
     render(
-      <ApiProvider api={api}>
+      <TestProviders api={api}>
         <ConflictView group={TWO_FIELDS} onResolved={onResolved} />
-      </ApiProvider>,
+      </TestProviders>,
     );
     fireEvent.click(screen.getByRole('button', { name: 'Take theirs' }));
     await vi.waitFor(() => expect(api.resolveConflict).toHaveBeenCalledWith({ id: 12, resolution: { action: 'take-theirs' } }));
@@ -97,9 +97,9 @@ describe('ConflictView', () => {
     const api = fakeApi({ resolveConflict: async () => Promise.reject(new ApiError('INVALID_STATE', 'Update 12 is pending; this needs it to be conflict')) });
     const onResolved = vi.fn();
     render(
-      <ApiProvider api={api}>
+      <TestProviders api={api}>
         <ConflictView group={TWO_FIELDS} onResolved={onResolved} />
-      </ApiProvider>,
+      </TestProviders>,
     );
     fireEvent.click(screen.getByRole('button', { name: 'Keep mine' }));
     expect((await screen.findByRole('alert')).textContent).toContain('Update 12 is pending');
@@ -112,12 +112,12 @@ describe('ConflictsScreen', () => {
     let open: ConflictRecord[] = [];
     const api = fakeApi({ listConflicts: async () => open });
     render(
-      <ApiProvider api={api}>
+      <TestProviders api={api}>
         <ToastProvider>
           <ConflictsScreen updateId={null} />
           <ConflictAlerts />
         </ToastProvider>
-      </ApiProvider>,
+      </TestProviders>,
     );
     await screen.findByText('No conflicts waiting');
     open = [record()];

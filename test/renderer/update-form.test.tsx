@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../core/api.ts';
-import { ApiProvider } from '../../renderer/app/api-context.tsx';
+import { TestProviders } from './providers.tsx';
 import { UpdateForm } from '../../renderer/new-update/UpdateForm.tsx';
 import { fakeApi, type FakeApi } from './fake-api.ts';
 
@@ -10,9 +10,9 @@ afterEach(cleanup);
 
 function renderForm(api: FakeApi) {
   render(
-    <ApiProvider api={api}>
+    <TestProviders api={api}>
       <UpdateForm defaultCompany="USMF" />
-    </ApiProvider>,
+    </TestProviders>,
   );
   return {
     order: screen.getByLabelText('Order number') as HTMLInputElement,
