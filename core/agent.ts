@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { createApiClient, isApiMethod, parseArgs, type AgentApi, type AgentHandlers, type AgentStatus, type ApiArgs, type ApiOutputs, type ApiResult, type OrderLookup, type SettingsView } from './api.ts';
 import { exportConflicts, iterateConflicts, parseDateFilter } from './conflicts/conflict-log.ts';
 import { CONNECT_HINT, D365Link } from './connection.ts';
+import { decodeCsv, detectEncoding, type CsvEncoding } from './csv/decode.ts';
 import { planImport } from './csv/import.ts';
 import { createDispatcher } from './d365/client.ts';
 import { isD365Error } from './d365/errors.ts';
@@ -13,7 +14,8 @@ import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
 import { Outbox } from './outbox/outbox.ts';
-import { checkUpdate } from './outbox/update-input.ts';
+import type { Update } from './outbox/types.ts';
+import { checkUpdate, describeKey, type CheckedUpdate } from './outbox/update-input.ts';
 import { databaseFile } from './paths.ts';
 import type { SecretStore } from './secrets.ts';
 import { Settings } from './settings.ts';
@@ -290,15 +292,30 @@ export class Agent implements AgentHandlers, AgentHost {
     return note === undefined ? result : { ...result, note };
   }
 
-  private plan(csv: string) {
-    return planImport(csv, { defaultCompany: this.company(undefined), queuedBy: this.opts.queuedBy });
+  /** Reads the file as given (text, or bytes in the encoding found or chosen) and checks every row. */
+  private plan(args: ApiArgs<'importCsv'>) {
+    let csv = args.csv;
+    let encoding: CsvEncoding = 'utf-8';
+    if (args.data !== undefined) {
+      const bytes = Buffer.from(args.data, 'base64');
+      encoding = args.encoding === 'auto' ? detectEncoding(bytes) : args.encoding;
+      csv = decodeCsv(bytes, encoding);
+    }
+    const plan = planImport(csv!, {
+      defaultCompany: this.company(undefined),
+      queuedBy: this.opts.queuedBy,
+      delimiter: args.delimiter === 'auto' ? undefined : args.delimiter,
+    });
+    return { ...plan, encoding };
   }
 
   async previewImport(args: ApiArgs<'previewImport'>): Promise<ApiOutputs['previewImport']> {
-    const plan = this.plan(args.csv);
+    const plan = this.plan(args);
     return {
       rows: plan.rows.length,
       problems: plan.problems,
+      encoding: plan.encoding,
+      delimiter: plan.delimiter,
       sample: plan.rows.slice(0, 20).map((r) => ({
         line: r.line,
         company: r.input.company,
@@ -310,13 +327,14 @@ export class Agent implements AgentHandlers, AgentHost {
   }
 
   async importCsv(args: ApiArgs<'importCsv'>): Promise<ApiOutputs['importCsv']> {
-    const plan = this.plan(args.csv);
+    const plan = this.plan(args);
     if (plan.problems.length > 0) {
       const first = plan.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ');
       throw badInput(`${plan.problems.length} row(s) are wrong, nothing was imported: ${first}`);
     }
     const note = await this.checkFieldNames(new Set(plan.rows.flatMap((r) => Object.keys(r.input.fields))));
-    const results = this.outbox.enqueueMany(plan.rows.map((r) => r.input));
+    const inputs = args.base === 'current' ? await this.withCurrentBase(plan.rows.map((r) => r.input)) : plan.rows.map((r) => r.input);
+    const results = this.outbox.enqueueMany(inputs);
     for (const [i, r] of results.entries()) {
       const input = plan.rows[i]!.input;
       this.events.emit({ type: 'queued', id: r.id, company: input.company, orderNumber: input.orderNumber, coalesced: r.coalesced });
@@ -324,6 +342,48 @@ export class Agent implements AgentHandlers, AgentHost {
     this.drainer.wake();
     const counts = { queued: results.length, merged: results.filter((r) => r.coalesced).length };
     return note === undefined ? counts : { ...counts, note };
+  }
+
+  /**
+   * Rows without a base get D365's current values as their base, read in batches: a change
+   * someone makes between this import and the send is then a conflict, not overwritten.
+   */
+  private async withCurrentBase(inputs: CheckedUpdate[]): Promise<CheckedUpdate[]> {
+    const client = this.link.client;
+    if (!client) throw new OutboxError('INVALID_STATE', 'Not connected to D365: the current values cannot be read. Import without them as the base, or connect first.');
+    const out: CheckedUpdate[] = [];
+    for (let i = 0; i < inputs.length; i += 50) {
+      const chunk = inputs.slice(i, i + 50);
+      const reads = await client.readOrders(chunk, chunk.map((u) => Object.keys(u.fields)));
+      for (const [j, u] of chunk.entries()) {
+        const read = reads[j]!;
+        if (isD365Error(read)) {
+          if (read.code === 'NOT_FOUND') throw badInput(`${describeKey(u)}: ${read.message}`);
+          throw read;
+        }
+        const base = { ...Object.fromEntries(Object.keys(u.fields).map((f) => [f, read.values[f] ?? null])), ...(u.base ?? {}) };
+        out.push(checkUpdate({ ...u, base }));
+      }
+    }
+    return out;
+  }
+
+  async lookupOrders(args: ApiArgs<'lookupOrders'>): Promise<ApiOutputs['lookupOrders']> {
+    const client = this.link.client;
+    if (!client) return { online: false, message: 'Not connected to D365; updates will be queued without a base.' };
+    const company = this.company(args.company);
+    const keys = args.orderNumbers.map((n) => ({ company, orderNumber: n.trim() }));
+    try {
+      const reads = await client.readOrders(keys, keys.map(() => args.fields));
+      return {
+        online: true,
+        orders: reads.map((r, i) =>
+          isD365Error(r) ? { orderNumber: keys[i]!.orderNumber, error: { code: r.code, message: r.message } } : { orderNumber: keys[i]!.orderNumber, values: r.values, etag: r.etag },
+        ),
+      };
+    } catch (e) {
+      return { online: false, message: `${e instanceof Error ? e.message : String(e)} — updates will be queued without a base.` };
+    }
   }
 
   async hold(args: ApiArgs<'hold'>): Promise<ApiOutputs['hold']> {
@@ -350,6 +410,40 @@ export class Agent implements AgentHandlers, AgentHost {
     this.events.emit({ type: 'changed', id: u.id, action: 'requeued' });
     this.drainer.wake();
     return u;
+  }
+
+  async undoCancel(args: ApiArgs<'undoCancel'>): Promise<ApiOutputs['undoCancel']> {
+    const u = this.outbox.undoCancel(args.id, this.opts.queuedBy);
+    this.events.emit({ type: 'changed', id: u.id, action: 'restored' });
+    this.drainer.wake();
+    return u;
+  }
+
+  async requeue(args: ApiArgs<'requeue'>): Promise<ApiOutputs['requeue']> {
+    const old = this.outbox.get(args.id);
+    if (!old) throw new OutboxError('NOT_FOUND', `No update with id ${args.id}`);
+    // The same rules as a new update (and the same check of the field names).
+    const input = checkUpdate({ ...old, fields: args.fields, base: args.base === undefined ? old.base : args.base, source: old.source, queuedBy: this.opts.queuedBy });
+    await this.checkFieldNames(Object.keys(input.fields));
+    const u = this.outbox.requeue(args.id, input.fields, input.base, this.opts.queuedBy);
+    this.events.emit({ type: 'changed', id: u.id, action: 'requeued' });
+    this.drainer.wake();
+    return u;
+  }
+
+  async resolveConflicts(args: ApiArgs<'resolveConflicts'>): Promise<ApiOutputs['resolveConflicts']> {
+    const resolved: Update[] = [];
+    const failed: { id: number; code: string; message: string }[] = [];
+    for (const id of args.ids) {
+      try {
+        resolved.push(this.outbox.resolve(id, args.resolution, this.opts.queuedBy));
+        this.events.emit({ type: 'changed', id, action: 'resolved' });
+      } catch (e) {
+        failed.push({ id, ...errorData(e) });
+      }
+    }
+    this.drainer.wake();
+    return { resolved, failed };
   }
 
   async resolveConflict(args: ApiArgs<'resolveConflict'>): Promise<ApiOutputs['resolveConflict']> {

@@ -13,6 +13,8 @@ import type { MetricsSnapshot } from './metrics.ts';
 import type { EnqueueResult, Notice, Page } from './outbox/outbox.ts';
 import { UPDATE_STATES, type Fields, type HistoryEvent, type StateCounts, type Update } from './outbox/types.ts';
 import { CompanySchema, FieldsSchema, UpdateRequestSchema, fieldNameProblem } from './outbox/update-input.ts';
+import { CSV_DELIMITERS, type CsvDelimiter } from './csv/csv.ts';
+import { CSV_ENCODINGS, type CsvEncoding } from './csv/decode.ts';
 import { ConnectionSchema, PreferencesSchema, type Connection, type Preferences } from './settings.ts';
 
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -24,6 +26,19 @@ const isoDate = z.string().max(40);
 const orderNumber = z.string().max(200);
 
 const none = z.undefined().or(z.object({}).strict()).optional();
+
+/** A CSV as text, or as the file's bytes (base64) so its encoding can be found or chosen. */
+const csvImport = z
+  .object({
+    csv: z.string().max(50 * 1024 * 1024).optional(),
+    data: z.string().max(70 * 1024 * 1024).optional(),
+    encoding: z.enum(['auto', ...CSV_ENCODINGS]).default('auto'),
+    delimiter: z.enum(['auto', ...CSV_DELIMITERS]).default('auto'),
+    /** 'current': rows without a base get D365's current values as their base (one batched read) */
+    base: z.enum(['as-given', 'current']).default('as-given'),
+  })
+  .strict()
+  .refine((a) => (a.csv === undefined) !== (a.data === undefined), { message: 'give the file as csv (text) or data (base64), one of them' });
 
 export const API_SCHEMAS = {
   status: none,
@@ -52,13 +67,23 @@ export const API_SCHEMAS = {
   metrics: z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict().default({}),
   lookupOrder: z.object({ company: CompanySchema.optional(), orderNumber, fields: z.array(fieldName).min(1).max(100) }).strict(),
   enqueue: UpdateRequestSchema.extend({ source: z.enum(['form', 'api', 'cli']).default('form') }).strict(),
-  previewImport: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
-  importCsv: z.object({ csv: z.string().max(50 * 1024 * 1024) }).strict(),
+  previewImport: csvImport,
+  importCsv: csvImport,
   hold: z.object({ id }).strict(),
   release: z.object({ id }).strict(),
   cancel: z.object({ id }).strict(),
   /** a failed (or cancelled) update goes again */
   retry: z.object({ id }).strict(),
+  /** a cancel undone: back to pending or held */
+  undoCancel: z.object({ id }).strict(),
+  /** a failed or held update with new values (and the base they were decided on), sent again */
+  requeue: z.object({ id, fields: FieldsSchema, base: FieldsSchema.nullable().optional() }).strict(),
+  /** many conflicts settled the same way at once */
+  resolveConflicts: z
+    .object({ ids: z.array(id).min(1).max(1000), resolution: z.discriminatedUnion('action', [z.object({ action: z.literal('keep-mine') }).strict(), z.object({ action: z.literal('take-theirs') }).strict()]) })
+    .strict(),
+  /** the current values of many orders in one round trip (scan mode: the base of each scan) */
+  lookupOrders: z.object({ company: CompanySchema.optional(), orderNumbers: z.array(orderNumber).min(1).max(100), fields: z.array(fieldName).min(1).max(100) }).strict(),
   acknowledgeNotice: z.object({ id: z.number().int().max(Number.MAX_SAFE_INTEGER) }).strict(),
   resolveConflict: z
     .object({
@@ -116,9 +141,17 @@ export interface UpdateDetail {
 
 export type OrderLookup = { online: true; values: Fields; etag: string } | { online: false; message: string };
 
+/** Many orders read at once: each found one with its values, or why not. */
+export type OrdersLookup =
+  | { online: true; orders: ({ orderNumber: string; values: Fields; etag: string } | { orderNumber: string; error: { code: string; message: string } })[] }
+  | { online: false; message: string };
+
 export interface ImportPreview {
   rows: number;
   problems: ImportProblem[];
+  /** how the file was read (found, or as chosen) */
+  encoding: CsvEncoding;
+  delimiter: CsvDelimiter;
   /** the first rows as they will be queued */
   sample: { line: number; company: string; orderNumber: string; fields: Fields; base: Fields | null }[];
 }
@@ -156,6 +189,10 @@ export interface ApiOutputs {
   release: Update;
   cancel: Update;
   retry: Update;
+  undoCancel: Update;
+  requeue: Update;
+  resolveConflicts: { resolved: Update[]; failed: { id: number; code: string; message: string }[] };
+  lookupOrders: OrdersLookup;
   acknowledgeNotice: Notice[];
   resolveConflict: Update;
   pauseDrain: DrainStatus;

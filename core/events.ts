@@ -23,7 +23,7 @@ export type AgentEvent =
   | { type: 'conflict'; id: number; company: string; orderNumber: string; fields: FieldConflict[] }
   | { type: 'failed'; id: number; company: string; orderNumber: string; error: LastError }
   | { type: 'deferred'; id: number; until: number; error: LastError | null }
-  | { type: 'changed'; id: number; action: 'held' | 'released' | 'cancelled' | 'resolved' | 'requeued' }
+  | { type: 'changed'; id: number; action: 'held' | 'released' | 'cancelled' | 'resolved' | 'requeued' | 'restored' }
   | { type: 'paused'; reason: PauseReason; until: number | null; message: string }
   /** a pause has lasted (or will last) longer than a person would expect; says when it ends */
   | { type: 'long-pause'; reason: PauseReason; since: number; until: number | null; message: string }

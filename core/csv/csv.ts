@@ -6,11 +6,32 @@ export interface CsvRecord {
   cells: string[];
 }
 
+export const CSV_DELIMITERS = [',', ';', '\t'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
+/**
+ * The delimiter of a file, from its header line: Excel writes ';' where the decimal separator
+ * is a comma (much of Europe), a spreadsheet paste is tab-separated, the rest is ','.
+ */
+export function detectDelimiter(text: string): CsvDelimiter {
+  let header = '';
+  let quoted = false;
+  for (const ch of text.replace(/^\ufeff/, '')) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted) header += ch;
+  }
+  const count = (d: string) => header.split(d).length - 1;
+  const best = [...CSV_DELIMITERS].sort((a, b) => count(b) - count(a))[0]!;
+  return count(best) > 0 ? best : ',';
+}
+
 /**
  * RFC 4180 reader: quoted cells with doubled quotes and embedded line breaks, CRLF or LF,
- * an optional UTF-8 BOM. Malformed quoting is an error naming the line, never a guess.
+ * an optional UTF-8 BOM, and a delimiter of ',' (default), ';' or tab. Malformed quoting is an
+ * error naming the line, never a guess.
  */
-export function* readCsv(text: string): Generator<CsvRecord> {
+export function* readCsv(text: string, delimiter: CsvDelimiter = ','): Generator<CsvRecord> {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   const n = text.length;
@@ -38,17 +59,17 @@ export function* readCsv(text: string): Generator<CsvRecord> {
           i++;
         }
         const after = text[i];
-        if (after !== undefined && after !== ',' && after !== '\n' && after !== '\r') {
+        if (after !== undefined && after !== delimiter && after !== '\n' && after !== '\r') {
           throw badInput(`line ${line}: unexpected text after a closing quote in cell ${cells.length + 1}`);
         }
       } else {
         const from = i;
-        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') i++;
+        while (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') i++;
         cell = text.slice(from, i);
         if (cell.includes('"')) throw badInput(`line ${line}: a quote inside unquoted cell ${cells.length + 1}; quote the whole cell and double the quote`);
       }
       cells.push(cell);
-      if (text[i] === ',') {
+      if (text[i] === delimiter) {
         i++;
         continue;
       }

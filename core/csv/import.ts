@@ -1,7 +1,7 @@
 import { isOutboxError } from '../errors.ts';
 import type { Fields } from '../outbox/types.ts';
 import { checkFieldName, checkUpdate, type CheckedUpdate } from '../outbox/update-input.ts';
-import { readCsv } from './csv.ts';
+import { detectDelimiter, readCsv, type CsvDelimiter } from './csv.ts';
 
 export interface ImportRow {
   line: number;
@@ -16,6 +16,8 @@ export interface ImportProblem {
 export interface ImportPlan {
   rows: ImportRow[];
   problems: ImportProblem[];
+  /** the delimiter the file was read with */
+  delimiter: CsvDelimiter;
 }
 
 export interface ImportOptions {
@@ -23,6 +25,8 @@ export interface ImportOptions {
   defaultCompany: string;
   queuedBy: string;
   profile?: string;
+  /** ',', ';' or tab; found from the header when not given */
+  delimiter?: CsvDelimiter;
 }
 
 /**
@@ -33,13 +37,14 @@ export interface ImportOptions {
 export function planImport(text: string, options: ImportOptions): ImportPlan {
   const problems: ImportProblem[] = [];
   const rows: ImportRow[] = [];
+  const delimiter = options.delimiter ?? detectDelimiter(text);
   try {
-    const records = readCsv(text);
+    const records = readCsv(text, delimiter);
     const first = records.next();
-    if (first.done) return { rows, problems: [{ line: 1, message: 'the file is empty; expected a header like order,company,SalesOrderStatus' }] };
+    if (first.done) return { rows, delimiter, problems: [{ line: 1, message: 'the file is empty; expected a header like order,company,SalesOrderStatus' }] };
     const header = first.value.cells.map((c) => c.trim());
     const columns = parseHeader(header, problems);
-    if (!columns) return { rows, problems };
+    if (!columns) return { rows, problems, delimiter };
     for (const record of records) {
       const message = checkWidth(record.cells.length, header.length);
       if (message) {
@@ -89,7 +94,7 @@ export function planImport(text: string, options: ImportOptions): ImportPlan {
     problems.push({ line: m ? Number(m[1]) : 0, message: m ? m[2]! : e.message });
   }
   if (rows.length === 0 && problems.length === 0) problems.push({ line: 2, message: 'the file has a header but no rows' });
-  return { rows, problems };
+  return { rows, problems, delimiter };
 }
 
 interface Columns {

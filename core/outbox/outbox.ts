@@ -217,8 +217,37 @@ export class Outbox {
 
   /** Cancelling keeps the row and its history: it ends as failed with code CANCELLED. */
   cancel(id: number, by: string): Update {
-    return this.transition(id, ['pending', 'held'], 'failed', 'cancelled', { by }, {
-      lastError: { code: 'CANCELLED', message: `Cancelled by ${by}` },
+    return this.transaction(() => {
+      const from = this.requireState(id, ['pending', 'held']).state;
+      return this.transition(id, [from], 'failed', 'cancelled', { by, from }, {
+        lastError: { code: 'CANCELLED', message: `Cancelled by ${by}` },
+      });
+    });
+  }
+
+  /** Undoes a cancel: the update goes back to what it was (pending or held). */
+  undoCancel(id: number, by: string): Update {
+    return this.transaction(() => {
+      const u = this.requireState(id, ['failed']);
+      const cancelled = [...this.history(id)].reverse().find((e) => e.kind === 'cancelled');
+      if (u.lastError?.code !== 'CANCELLED' || !cancelled) throw new OutboxError('INVALID_STATE', `Update ${id} was not cancelled; only a cancel can be undone`);
+      const to = cancelled.detail?.from === 'held' ? 'held' : 'pending';
+      return this.transition(id, ['failed'], to, 'restored', { by }, { nextAttemptAt: this.now(), lastError: null });
+    });
+  }
+
+  /**
+   * A person edits a failed or held update and sends it again: the new values replace the old
+   * ones (with the base they were decided on, if given) and it is due now.
+   */
+  requeue(id: number, fields: Fields, base: Fields | null, by: string): Update {
+    return this.transaction(() => {
+      const u = this.requireState(id, ['failed', 'held']);
+      const now = this.now();
+      const keptBase = Object.fromEntries(Object.entries(base ?? u.base ?? {}).filter(([f]) => f in fields));
+      this.stmt.replaceFields.run(JSON.stringify(fields), Object.keys(keptBase).length ? JSON.stringify(keptBase) : null, now, id);
+      this.stmt.setRaces.run(0, id);
+      return this.transition(id, [u.state], 'pending', 'requeued', { by, fields, base: keptBase }, { nextAttemptAt: now, lastError: null });
     });
   }
 

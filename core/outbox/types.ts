@@ -51,6 +51,7 @@ export const HISTORY_KINDS = [
   'released',
   'cancelled',
   'requeued',
+  'restored',
   'recheck',
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];

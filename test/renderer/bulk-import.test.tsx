@@ -11,6 +11,8 @@ afterEach(cleanup);
 
 const BAD: ImportPreview = {
   rows: 1,
+  encoding: 'utf-8',
+  delimiter: ',',
   problems: [
     { line: 3, message: 'the order number is empty' },
     { line: 4, message: 'expected 3 cells like the header, found 2' },
@@ -20,6 +22,8 @@ const BAD: ImportPreview = {
 
 const GOOD: ImportPreview = {
   rows: 2,
+  encoding: 'utf-8',
+  delimiter: ',',
   problems: [],
   sample: [
     { line: 2, company: 'USMF', orderNumber: 'SO-000001', fields: { SalesOrderStatus: 'Delivered' }, base: { SalesOrderStatus: 'Backorder' } },
