@@ -423,7 +423,9 @@ export class Agent implements AgentHandlers, AgentHost {
     const old = this.outbox.get(args.id);
     if (!old) throw new OutboxError('NOT_FOUND', `No update with id ${args.id}`);
     // The same rules as a new update (and the same check of the field names).
-    const input = checkUpdate({ ...old, fields: args.fields, base: args.base === undefined ? old.base : args.base, source: old.source, queuedBy: this.opts.queuedBy });
+    // Without a new base, what was seen of the fields still changed stays their base.
+    const kept = Object.fromEntries(Object.entries(old.base ?? {}).filter(([f]) => f in args.fields));
+    const input = checkUpdate({ ...old, fields: args.fields, base: args.base === undefined ? kept : args.base, source: old.source, queuedBy: this.opts.queuedBy });
     await this.checkFieldNames(Object.keys(input.fields));
     const u = this.outbox.requeue(args.id, input.fields, input.base, this.opts.queuedBy);
     this.events.emit({ type: 'changed', id: u.id, action: 'requeued' });
