@@ -66,7 +66,15 @@ export interface FieldCheck {
  * outbox sent earlier (`own`, even one whose PATCH outcome was never known) is our own write,
  * not someone else's change.
  */
-export function checkFields(ours: Fields, base: Fields, current: Fields, policy: Record<string, FieldPolicy>, own: Record<string, FieldValue[]> = {}): FieldCheck {
+export function checkFields(
+  ours: Fields,
+  base: Fields,
+  current: Fields,
+  policy: Record<string, FieldPolicy>,
+  own: Record<string, FieldValue[]> = {},
+  /** fields whose base is only what the first GET saw, on an order that changed after queueing */
+  unsure: ReadonlySet<string> = new Set(),
+): FieldCheck {
   const send: Fields = {};
   const conflicts: FieldConflict[] = [];
   const autoResolved: AutoResolved[] = [];
@@ -76,11 +84,13 @@ export function checkFields(ours: Fields, base: Fields, current: Fields, policy:
     if (sameValue(theirs, value)) continue;
     applied = false;
     const seen = field in base ? base[field]! : theirs;
-    if (sameValue(theirs, seen) || (own[field] ?? []).some((v) => sameValue(v, theirs))) {
+    const ownWrite = (own[field] ?? []).some((v) => sameValue(v, theirs));
+    if (ownWrite || (sameValue(theirs, seen) && !unsure.has(field))) {
       send[field] = value;
       continue;
     }
-    const c = { field, base: seen, ours: value, theirs };
+    // An unsure field's base is unknown: the person never saw a value, someone may have changed it.
+    const c = { field, base: unsure.has(field) ? null : seen, ours: value, theirs };
     switch (policy[field] ?? 'ask') {
       case 'ours':
         send[field] = value;
@@ -107,6 +117,8 @@ interface InFlight {
   base: Fields;
   /** values of base-less fields at the first GET: the base from then on, stored at claim */
   firstSeen: Fields;
+  /** base-less fields of an order D365 says changed after the update was queued: a person confirms */
+  unsure: Set<string>;
   claimed: boolean;
   retries: number;
 }
@@ -119,15 +131,18 @@ interface InFlight {
  */
 export async function sendGroup(updates: readonly (Update & { ownValues?: Record<string, FieldValue[]> })[], client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<Map<number, SendOutcome>> {
   const outcomes = new Map<number, SendOutcome>();
-  let active: InFlight[] = updates.map((update) => ({ update, base: { ...(update.base ?? {}) }, firstSeen: {}, claimed: false, retries: 0 }));
+  let active: InFlight[] = updates.map((update) => ({ update, base: { ...(update.base ?? {}) }, firstSeen: {}, unsure: new Set(), claimed: false, retries: 0 }));
   let firstRound = true;
+  // Where the profile has a modification time, a base-less update asks for it on its first read.
+  const modified = client.profile.modifiedField;
+  const baseless = (a: InFlight) => Object.keys(a.update.fields).some((f) => !(f in a.base));
   while (active.length > 0) {
     let reads: (OrderSnapshot | D365Error)[];
     try {
       hooks.request('GET', active.length);
       reads = await client.readOrders(
         active.map((a) => a.update),
-        active.map((a) => Object.keys(a.update.fields)),
+        active.map((a) => [...Object.keys(a.update.fields), ...(firstRound && modified && baseless(a) ? [modified] : [])]),
       );
     } catch (e) {
       for (const a of active) outcomes.set(a.update.id, settleError(e, a.retries));
@@ -141,11 +156,18 @@ export async function sendGroup(updates: readonly (Update & { ownValues?: Record
         continue;
       }
       if (firstRound) {
-        // Without a base, the value seen at the first GET is the base.
-        for (const f of Object.keys(a.update.fields)) if (!(f in a.base)) a.firstSeen[f] = read.values[f] ?? null;
+        // Without a base, the value seen at the first GET is the base — unless D365 says the
+        // order changed after the update was queued: then that value may be someone else's.
+        const changedAt = modified ? Date.parse(String(read.values[modified] ?? '')) : NaN;
+        const changedSince = changedAt > a.update.createdAt;
+        for (const f of Object.keys(a.update.fields)) {
+          if (f in a.base) continue;
+          a.firstSeen[f] = read.values[f] ?? null;
+          if (changedSince) a.unsure.add(f);
+        }
         a.base = { ...a.firstSeen, ...a.base };
       }
-      const check = checkFields(a.update.fields, a.base, read.values, deps.fieldPolicy, a.update.ownValues);
+      const check = checkFields(a.update.fields, a.base, read.values, deps.fieldPolicy, a.update.ownValues, a.unsure);
       if (check.applied) {
         outcomes.set(a.update.id, { kind: 'done', alreadyApplied: true, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: [] });
       } else if (check.conflicts.length > 0) {
