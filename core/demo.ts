@@ -19,8 +19,8 @@ export const DEMO_SIMULATOR: SimulatorOptions = {
 };
 
 export interface DemoSwitchOptions extends Omit<AgentOptions, 'demo'> {
-  /** open showing the demo (a fresh install with nothing configured) */
-  startInDemo?: boolean;
+  /** open showing the demo; 'when-new': only a fresh install (no connection, an empty queue) */
+  startInDemo?: boolean | 'when-new';
   /** simulator options merged over DEMO_SIMULATOR */
   simulator?: SimulatorOptions;
   /** how often the demo's desk queues a new update (default 4 s) */
@@ -45,7 +45,12 @@ export class DemoSwitch implements AgentHost {
 
   static async open(opts: DemoSwitchOptions): Promise<DemoSwitch> {
     const host = new DemoSwitch(await Agent.open(opts), opts);
-    if (opts.startInDemo) await host.enterDemo();
+    let demo = opts.startInDemo === true;
+    if (opts.startInDemo === 'when-new') {
+      const real = await host.real.status();
+      demo = real.mode === 'not-connected' && Object.values(real.counts).every((n) => n === 0);
+    }
+    if (demo) await host.enterDemo();
     return host;
   }
 

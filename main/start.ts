@@ -10,9 +10,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { Outbox } from '../core/outbox/outbox.ts';
-import { databaseFile, defaultDataDir } from '../core/paths.ts';
-import { Settings } from '../core/settings.ts';
+import { defaultDataDir } from '../core/paths.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -64,18 +62,6 @@ export function buildIsStale(root: string = ROOT): boolean {
   return sources > built;
 }
 
-/** Demo mode (the embedded simulator with background writers) until a D365 connection is configured. */
-export function hasConnection(dataDir: string): boolean {
-  const file = databaseFile(dataDir);
-  if (!fs.existsSync(file)) return false;
-  const outbox = Outbox.open(file);
-  try {
-    return new Settings(outbox.db).connection() !== null;
-  } finally {
-    outbox.close();
-  }
-}
-
 async function runElectron(binary: string): Promise<number> {
   if (buildIsStale()) {
     console.error('Building the app (npm run build)…');
@@ -93,11 +79,12 @@ async function runHeadless(reason: string): Promise<number> {
   const { serve } = await import('./server/serve.ts');
   const env = process.env;
   const dataDir = env.OUTBOX_DATA_DIR || defaultDataDir(env, process.platform, os.homedir());
-  const demo = !hasConnection(dataDir);
-  const server = await serve({ dataDir, demo, env });
+  // A fresh install shows the demo, in its own outbox; a real queue (or a connection) never.
+  const server = await serve({ dataDir, demo: 'when-new', env });
+  const shown = await server.agent.api().status();
   console.log(`Outbox Agent is running at ${server.url}`);
   if (!server.url.includes(server.token)) console.log(`Access token: ${server.token}`);
-  console.log(demo ? 'Demo mode: no D365 connection is configured, updates go to the embedded simulator.' : `Data: ${dataDir}`);
+  console.log(shown.mode === 'demo' ? 'Demo mode: nothing is configured yet, so the UI shows the demo (its own outbox and the embedded simulator).' : `Data: ${dataDir}`);
   console.log('Press Ctrl+C to stop (the request in flight is finished first).');
   return new Promise((resolve) => {
     let stopping = false;

@@ -3,7 +3,7 @@ import type { Fields, FieldValue, OrderKey } from '../outbox/types.ts';
 import type { BatchCall } from './batch.ts';
 import { BatchExchange } from './batch-exchange.ts';
 import type { BatchSettings } from './batch-settings.ts';
-import { D365Error, isD365Error, networkError, parseRetryAfter, type D365ErrorCode } from './errors.ts';
+import { D365Error, disposition, isD365Error, networkError, parseRetryAfter } from './errors.ts';
 import { readLimited } from './http-body.ts';
 import { orderReadUrl, orderWriteUrl, type EntityProfile } from './profile.ts';
 import type { TokenSource } from './token.ts';
@@ -64,8 +64,6 @@ interface Answer {
   text: string;
 }
 
-/** Errors about the connection rather than one order: no point sending the rest. */
-export const INTERRUPTING: ReadonlySet<D365ErrorCode> = new Set(['THROTTLED', 'OFFLINE', 'UNAUTHORIZED', 'AUTH_FAILED', 'SERVER', 'BAD_RESPONSE']);
 
 function describeRead(key: Pick<OrderKey, 'company' | 'orderNumber'>): string {
   return `GET order ${key.orderNumber} (${key.company})`;
@@ -190,7 +188,8 @@ export class D365Client {
       } catch (e) {
         if (!isD365Error(e)) throw e;
         out.push(e);
-        if (INTERRUPTING.has(e.code)) stop = e;
+        // About the connection rather than one order: no point sending the rest.
+        if (disposition(e.code) === 'pause') stop = e;
       }
     }
     return out;

@@ -19,6 +19,36 @@ export type D365ErrorCode =
   /** a $batch part the server did not execute (it stopped early) or rolled back with its changeset: send it again */
   | 'NOT_EXECUTED';
 
+/** What an error means for the update it happened to: the one table the client, the engine and the drainer follow. */
+export type Disposition =
+  /** D365 refused this update (its own message is kept): it fails, a person looks */
+  | 'refused'
+  /** someone changed the order since it was read: read again and retry, with backoff */
+  | 'race'
+  /** nothing happened to it in D365: it simply goes again in the next pass */
+  | 'not-sent'
+  /** about the connection, not the order: stop sending, pause the whole drain */
+  | 'pause';
+
+export function disposition(code: D365ErrorCode): Disposition {
+  switch (code) {
+    case 'VALIDATION':
+    case 'NOT_FOUND':
+      return 'refused';
+    case 'CONCURRENCY':
+      return 'race';
+    case 'NOT_EXECUTED':
+      return 'not-sent';
+    case 'THROTTLED':
+    case 'UNAUTHORIZED':
+    case 'AUTH_FAILED':
+    case 'OFFLINE':
+    case 'BAD_RESPONSE':
+    case 'SERVER':
+      return 'pause';
+  }
+}
+
 /** An error talking to D365, with a stable code callers branch on and the server's message. */
 export class D365Error extends Error {
   readonly tag = 'D365Error';

@@ -1,5 +1,5 @@
 import type { D365Client, OrderSnapshot } from '../d365/client.ts';
-import { D365Error, isD365Error } from '../d365/errors.ts';
+import { D365Error, disposition, isD365Error } from '../d365/errors.ts';
 import { sameValue } from '../d365/odata.ts';
 import type { FieldPolicy } from '../d365/profile.ts';
 import type { FieldConflict } from '../outbox/outbox.ts';
@@ -206,7 +206,7 @@ export async function sendGroup(updates: readonly (Update & { ownValues?: Record
       const a = w.a;
       if (!(result instanceof D365Error)) {
         outcomes.set(a.update.id, { kind: 'done', alreadyApplied: false, etagBefore: w.snapshot.etag, etagAfter: result.etag, sent: w.send, retries: a.retries, autoResolved: w.autoResolved });
-      } else if (result.code !== 'CONCURRENCY') {
+      } else if (disposition(result.code) !== 'race') {
         outcomes.set(a.update.id, settleError(result, a.retries));
       } else {
         hooks.concurrencyError();
@@ -229,22 +229,16 @@ export async function sendGroup(updates: readonly (Update & { ownValues?: Record
 
 function settleError(e: unknown, retries: number): SendOutcome {
   if (!isD365Error(e)) throw e;
-  switch (e.code) {
-    case 'VALIDATION':
-    case 'NOT_FOUND':
+  switch (disposition(e.code)) {
+    case 'refused':
       return { kind: 'failed', error: e, retries };
-    case 'CONCURRENCY':
+    case 'race':
       // A conflict answer to a GET is not something retrying fixes within this pass.
       return { kind: 'gave-up', error: e, retries };
-    case 'NOT_EXECUTED':
-      // Nothing happened to it in D365: it goes again in the next pass, read afresh, without a pause or a retry counted.
+    case 'not-sent':
+      // It goes again in the next pass, read afresh, without a pause or a retry counted.
       return { kind: 'stopped', retries };
-    case 'THROTTLED':
-    case 'UNAUTHORIZED':
-    case 'AUTH_FAILED':
-    case 'OFFLINE':
-    case 'BAD_RESPONSE':
-    case 'SERVER':
+    case 'pause':
       return { kind: 'interrupted', error: e, retries };
   }
 }

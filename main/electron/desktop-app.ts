@@ -45,10 +45,8 @@ export async function startDesktopApp(opts: DesktopOptions): Promise<DesktopApp>
   const { log, paths } = opts;
   const { secrets, envSecret } = secretSource(opts.env, (s) => log.rememberSecret(s), opts.keychain);
   const dataDir = app.getPath('userData');
-  const agent = await DemoSwitch.open({ dataDir, secrets, envSecret, queuedBy: queuedBy(opts.env), simulator: opts.simulator });
   // A fresh install with nothing configured shows the demo (in its own outbox); a real queue never.
-  const first = await agent.api().status();
-  if (first.mode === 'not-connected' && Object.values(first.counts).every((n) => n === 0)) await agent.invoke('startDemo', undefined);
+  const agent = await DemoSwitch.open({ dataDir, secrets, envSecret, queuedBy: queuedBy(opts.env), simulator: opts.simulator, startInDemo: 'when-new' });
   agent.start();
   const started = await agent.api().status();
   log.info(`agent started: data in ${dataDir}, ${started.mode} mode${started.target ? `, sending to ${started.target}` : ''}${started.connection ? ` — ${started.connection}` : ''}`);

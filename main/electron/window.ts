@@ -6,22 +6,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, session, shell, type BrowserWindowConstructorOptions, type Session, type WebContents } from 'electron';
+import { contentSecurityPolicy } from '../csp.ts';
 
-/** The same policy as the renderer's meta tag; sent as a header too for anything served over http(s). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'none'",
-  "object-src 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The desktop's policy (no network for the page at all); sent as a header for anything served over http(s). */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy('desktop');
 
 /** Hosts (and their subdomains) a link in the UI may open in the browser: D365 and Microsoft's docs. */
 export const EXTERNAL_HOSTS = ['dynamics.com', 'microsoft.com', 'microsoftonline.com', 'businesscentral.dynamics.com'];

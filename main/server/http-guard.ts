@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { IncomingMessage } from 'node:http';
+import { contentSecurityPolicy } from '../csp.ts';
 
 /** The page may only load our own scripts and talk to its own origin. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy('server');
 
 /** Sent on every response, API or static. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

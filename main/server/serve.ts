@@ -17,8 +17,8 @@ export interface ServeOptions {
   port?: number;
   /** default 127.0.0.1; anything else is reachable from the network and warned about */
   host?: string;
-  /** open showing the demo: its own outbox (DATA/demo) and the embedded simulator with other writers */
-  demo?: boolean;
+  /** open showing the demo: its own outbox (DATA/demo) and the embedded simulator with other writers; 'when-new': only a fresh install */
+  demo?: boolean | 'when-new';
   env?: NodeJS.ProcessEnv;
   /** the built UI, default <package>/dist/renderer */
   uiDir?: string;

@@ -211,6 +211,12 @@ describe('the UI in a real browser against outbox serve --demo', () => {
     expect(bare.status()).toBe(401);
   }, 20_000);
 
+  it('runs under the one policy of main/csp.ts: the built page carries it', async () => {
+    const { contentSecurityPolicy } = await import('../../main/csp.ts');
+    const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    expect(meta).toBe(contentSecurityPolicy('page'));
+  });
+
   it('logged no script errors and no CSP violations', () => {
     expect(pageErrors.filter((e) => !/401 \(Unauthorized\)/.test(e))).toEqual([]);
   });

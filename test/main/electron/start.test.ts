@@ -4,15 +4,28 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildIsStale, canRunElectron, electronBinary, hasConnection } from '../../../main/start.ts';
+import { buildIsStale, canRunElectron, electronBinary } from '../../../main/start.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
 describe('npm start: Electron or the headless agent', () => {
-  it('finds no Electron binary here without importing (and so downloading) it', () => {
-    const check = electronBinary(root);
-    expect(check.ok).toBe(false);
-    if (!check.ok) expect(check.reason).toMatch(/not downloaded|missing|not installed/);
+  it('finds the Electron binary (or says why not) without importing, and so downloading, it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-electron-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), '{}');
+      expect(electronBinary(dir)).toEqual({ ok: false, reason: 'the electron package is not installed' });
+      const pkg = path.join(dir, 'node_modules', 'electron');
+      fs.mkdirSync(pkg, { recursive: true });
+      fs.writeFileSync(path.join(pkg, 'package.json'), '{"name":"electron"}');
+      expect(electronBinary(dir)).toEqual({ ok: false, reason: 'the Electron binary was not downloaded' });
+      fs.writeFileSync(path.join(pkg, 'path.txt'), 'electron');
+      expect(electronBinary(dir)).toMatchObject({ ok: false, reason: expect.stringMatching(/the Electron binary is missing/) });
+      fs.mkdirSync(path.join(pkg, 'dist'));
+      fs.writeFileSync(path.join(pkg, 'dist', 'electron'), '');
+      expect(electronBinary(dir)).toEqual({ ok: true, binary: path.join(pkg, 'dist', 'electron') });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('needs a display on Linux', () => {
@@ -43,7 +56,6 @@ describe('npm start: Electron or the headless agent', () => {
 
   it('says why, serves the UI headless in demo mode, and stops cleanly on SIGINT', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-start-'));
-    expect(hasConnection(dataDir)).toBe(false);
     const env: NodeJS.ProcessEnv = { ...process.env, OUTBOX_DATA_DIR: dataDir };
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
