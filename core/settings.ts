@@ -22,6 +22,12 @@ export function vetServiceUrl(value: string, what: string): string {
   return u.toString().replace(/\/+$/, '');
 }
 
+/** Microsoft Entra ID's global sign-in; sovereign clouds and tests set their own. */
+export const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com';
+
+/** How many times a lost ETag race is retried within one pass (Settings). */
+export const RETRY_LIMIT_RANGE = { min: 0, max: 10, default: 3 } as const;
+
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 /** What the connection learned about its server's $batch (see BatchSettings), or an admin's limit. */
@@ -39,7 +45,7 @@ export const ConnectionSchema = z.object({
   serviceRoot: text(500).optional(),
   tenant: text(200),
   clientId: text(200),
-  authorityUrl: text(500).default('https://login.microsoftonline.com'),
+  authorityUrl: text(500).default(DEFAULT_AUTHORITY),
   scope: text(500).optional(),
   batch: BatchSettingsSchema.optional(),
 });
@@ -69,7 +75,7 @@ const FIX = 'Run `outbox connect …` again, or correct it in Settings.';
 
 export const PreferencesSchema = z.object({
   defaultCompany: text(64).default(DEFAULT_COMPANY),
-  retryLimit: z.number().int().min(0).max(10).default(3),
+  retryLimit: z.number().int().min(RETRY_LIMIT_RANGE.min).max(RETRY_LIMIT_RANGE.max).default(RETRY_LIMIT_RANGE.default),
   startAtLogin: z.boolean().default(false),
   /** the UI's language; 'auto' follows the OS/browser (navigator.languages) */
   language: z.enum(['auto', 'en', 'de']).default('auto'),

@@ -1,18 +1,9 @@
+import { readUpTo } from '../http-body.ts';
 import { D365Error } from './errors.ts';
 
-/** Reads a response body up to `limit` bytes; a larger answer is refused, never buffered whole. */
-export async function readLimited(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }, limit: number, what: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy?.();
-      throw new D365Error('BAD_RESPONSE', `${what}: the answer is larger than ${limit} bytes`);
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** Reads an answer from D365 up to `limit` bytes; a larger one is BAD_RESPONSE, never buffered whole. */
+export function readLimited(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: () => void }, limit: number, what: string): Promise<string> {
+  return readUpTo(body, limit, () => new D365Error('BAD_RESPONSE', `${what}: the answer is larger than ${limit} bytes`));
 }
 
 /** Replaces every form a secret may take in a text (as given, URL- or form-encoded) with [redacted]. */

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readUpTo } from '../http-body.ts';
 import type { Socket } from 'node:net';
 import type { SimResponse } from './http-message.ts';
 
@@ -79,16 +80,8 @@ export function requestHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new RangeError('request body too large');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+export function readBody(req: IncomingMessage): Promise<string> {
+  return readUpTo(req, MAX_BODY_BYTES, () => new RangeError('request body too large'));
 }
 
 export function send(res: ServerResponse, response: SimResponse): void {

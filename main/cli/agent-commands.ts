@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { Agent, demoFolder } from '../../core/agent.ts';
 import type { StampedEvent } from '../../core/events.ts';
 import { MemorySecretStore } from '../../core/secrets.ts';
+import { DEFAULT_AUTHORITY } from '../../core/settings.ts';
 import { UsageError, flag, str, type CliContext, type Command } from './context.ts';
 import { countsText } from './format.ts';
 
@@ -98,7 +99,7 @@ const connect: Command = {
           environmentUrl: url,
           tenant,
           clientId,
-          authorityUrl: str(args, 'authority') ?? 'https://login.microsoftonline.com',
+          authorityUrl: str(args, 'authority') ?? DEFAULT_AUTHORITY,
           serviceRoot: str(args, 'service-root'),
         },
         secret,
