@@ -7,7 +7,7 @@ import { Notification } from 'electron';
 import type { StampedEvent } from '../../core/events.ts';
 
 export interface Alert {
-  kind: 'conflict' | 'credentials' | 'offline';
+  kind: 'conflict' | 'credentials' | 'offline' | 'long-pause';
   title: string;
   body: string;
   /** where a click takes the window */
@@ -39,6 +39,7 @@ export class AlertPlanner {
   private lastCredentialsAlertAt = Number.NEGATIVE_INFINITY;
   private offlineSince: number | null = null;
   private offlineAlerted = false;
+  private longPause: { reason: string; until: number | null } | null = null;
 
   constructor(opts: AlertOptions = {}) {
     this.groupMs = opts.groupMs ?? 10_000;
@@ -58,7 +59,12 @@ export class AlertPlanner {
         break;
       case 'resumed':
         this.credentialsDue = false;
+        this.longPause = null;
         this.clearOffline();
+        break;
+      case 'long-pause':
+        // The offline alert already says it for an outage; a throttle or storage trouble says it here.
+        if (event.reason !== 'offline') this.longPause = { reason: event.reason, until: event.until };
         break;
       default:
         break;
@@ -80,6 +86,17 @@ export class AlertPlanner {
         kind: 'offline',
         title: `D365 unreachable for ${minutes} minute${minutes === 1 ? '' : 's'}`,
         body: 'Updates stay queued and are sent when the connection returns.',
+        route: '#/',
+      });
+    }
+    if (this.longPause) {
+      const { reason, until } = this.longPause;
+      this.longPause = null;
+      const when = until === null ? 'when you act on it' : `by itself at ${new Date(until).toLocaleTimeString()}`;
+      out.push({
+        kind: 'long-pause',
+        title: reason === 'throttled' ? 'D365 asked us to wait' : 'Sending is paused',
+        body: `Updates stay queued; sending resumes ${when}.`,
         route: '#/',
       });
     }
@@ -108,6 +125,7 @@ export class AlertPlanner {
     if (this.pending.length > 0) times.push(this.lastConflictAlertAt + this.groupMs);
     if (this.credentialsDue) times.push(this.lastCredentialsAlertAt + this.credentialsRepeatMs);
     if (this.offlineSince !== null && !this.offlineAlerted) times.push(this.offlineSince + this.offlineAfterMs);
+    if (this.longPause) times.push(Number.NEGATIVE_INFINITY);
     return times.length ? Math.min(...times) : null;
   }
 

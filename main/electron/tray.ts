@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import type { AgentStatus } from '../../core/api.ts';
-import type { PauseReason, StampedEvent } from '../../core/events.ts';
+import { needsPerson, type PauseReason, type StampedEvent } from '../../core/events.ts';
 import type { StateCounts } from '../../core/outbox/types.ts';
 
 export const TRAY_ICONS = ['idle', 'draining', 'paused', 'conflicts'] as const;
@@ -86,7 +86,7 @@ export function trayViewOf(model: TrayModel): TrayView {
   const icon: TrayIcon = c.conflict > 0 ? 'conflicts' : model.paused ? 'paused' : waiting > 0 || model.sending ? 'draining' : 'idle';
   const parts = [`${waiting} waiting`];
   if (c.conflict > 0) parts.push(`${c.conflict} conflict${c.conflict === 1 ? '' : 's'}`);
-  if (c.failed > 0) parts.push(`${c.failed} failed`);
+  if (c.failed > 0) parts.push(`${c.failed} failed — need a look`);
   if (c.held > 0) parts.push(`${c.held} held`);
   const lines = [`Outbox Agent — ${parts.join(' · ')}`];
   if (model.paused) lines.push(`${PAUSE_WORDS[model.paused.reason]}: ${model.paused.message}`.slice(0, 120));
@@ -94,7 +94,7 @@ export function trayViewOf(model: TrayModel): TrayView {
     icon,
     tooltip: lines.join('\n'),
     pausedByUser: model.paused?.reason === 'user',
-    canDrainNow: model.paused?.reason !== 'user' && model.paused?.reason !== 'credentials',
+    canDrainNow: !model.paused || !needsPerson(model.paused.reason),
     conflicts: c.conflict,
   };
 }

@@ -40,6 +40,17 @@ describe('AlertPlanner', () => {
     expect(p.due(27 * 60_000)).toHaveLength(1);
   });
 
+  it('a long throttle says when sending resumes, once; an outage is left to the offline alert', () => {
+    const p = new AlertPlanner();
+    const until = Date.UTC(2026, 11, 1, 20, 15);
+    p.observe(ev({ type: 'long-pause', reason: 'throttled', since: 0, until, message: 'Retry-After 3600' }), 0);
+    const [alert] = p.due(0);
+    expect(alert).toMatchObject({ kind: 'long-pause', title: 'D365 asked us to wait', body: expect.stringContaining(new Date(until).toLocaleTimeString()) });
+    expect(p.due(1)).toEqual([]);
+    p.observe(ev({ type: 'long-pause', reason: 'offline', since: 0, until, message: 'down' }), 2);
+    expect(p.due(2)).toEqual([]);
+  });
+
   it('a short outage says nothing', () => {
     const p = new AlertPlanner({ offlineAfterMs: 60_000 });
     p.observe(ev({ type: 'paused', reason: 'offline', until: null, message: '' }), 0);

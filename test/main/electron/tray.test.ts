@@ -58,6 +58,17 @@ describe('tray state from agent events', () => {
   });
 });
 
+describe('tray words', () => {
+  it('failures ask for a look; not connected says so; Drain now only where it can help', () => {
+    const failed = trayViewOf({ counts: counts({ pending: 2, failed: 3 }), paused: null, sending: false });
+    expect(failed.tooltip).toContain('3 failed — need a look');
+    const off = trayViewOf({ counts: counts({ pending: 3 }), paused: { reason: 'not-connected', message: 'No D365 connection is configured.' }, sending: false });
+    expect(off.tooltip).toContain('Not connected to D365: No D365 connection is configured.');
+    expect(off.canDrainNow).toBe(false);
+    expect(trayViewOf({ counts: counts(), paused: { reason: 'offline', message: 'down' }, sending: false }).canDrainNow).toBe(true);
+  });
+});
+
 describe('tray menu', () => {
   it('offers open, pause, drain now, conflict log and quit, each wired to its action', () => {
     const a = actions();
