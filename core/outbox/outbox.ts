@@ -365,20 +365,7 @@ export class Outbox {
     return this.transaction(() => {
       const u = this.requireState(id, ['sending', 'pending']);
       const now = this.now();
-      for (const c of conflicts) {
-        this.stmt.insertConflict.run(
-          id,
-          u.profile,
-          u.company,
-          u.orderNumber,
-          c.field,
-          JSON.stringify(c.base),
-          JSON.stringify(c.ours),
-          JSON.stringify(c.theirs),
-          etag,
-          now,
-        );
-      }
+      this.logConflicts(u, conflicts, etag, now, null);
       const error = {
         code: 'CONFLICT',
         message: `Someone else changed ${conflicts.map((c) => c.field).join(', ')} in D365`,
@@ -393,16 +380,28 @@ export class Outbox {
   logAutoResolved(id: number, conflicts: (FieldConflict & { resolution: 'policy-ours' | 'policy-theirs' })[], etag: string | null): void {
     if (conflicts.length === 0) return;
     this.transaction(() => {
-      const u = this.requireUpdate(id);
-      const now = this.now();
-      for (const c of conflicts) {
-        const info = this.stmt.insertConflict.run(
-          id, u.profile, u.company, u.orderNumber, c.field,
-          JSON.stringify(c.base), JSON.stringify(c.ours), JSON.stringify(c.theirs), etag, now,
-        );
-        this.stmt.resolveConflict.run(c.resolution, now, 'policy', info.lastInsertRowid);
-      }
+      for (const c of conflicts) this.logConflicts(this.requireUpdate(id), [c], etag, this.now(), c.resolution);
     });
+  }
+
+  /** The one place a conflict enters the log: waiting for a person, or settled by a policy. */
+  private logConflicts(u: Update, conflicts: FieldConflict[], etag: string | null, now: number, settledBy: 'policy-ours' | 'policy-theirs' | null): void {
+    for (const c of conflicts) {
+      this.stmt.insertConflict.run({
+        updateId: u.id,
+        profile: u.profile,
+        company: u.company,
+        orderNo: u.orderNumber,
+        field: c.field,
+        base: JSON.stringify(c.base),
+        ours: JSON.stringify(c.ours),
+        theirs: JSON.stringify(c.theirs),
+        etag,
+        now,
+        resolution: settledBy,
+        resolvedBy: settledBy ? 'policy' : null,
+      });
+    }
   }
 
   /**
@@ -645,10 +644,10 @@ function prepare(db: Database) {
                          WHERE profile = ? AND company = ? AND order_no = ? AND field = ? ORDER BY at DESC LIMIT -1 OFFSET ?)`),
     sendingIds: p(`SELECT id FROM updates WHERE state = 'sending' ORDER BY id`),
     recheck: p(`UPDATE updates SET state = 'pending', recheck = 1, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
-    insertConflict: p(`INSERT INTO conflicts (update_id, profile, company, order_no, field, base, ours, theirs, etag, detected_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertConflict: p(`INSERT INTO conflicts (update_id, profile, company, order_no, field, base, ours, theirs, etag, detected_at, resolution, resolved_at, resolved_by)
+                       VALUES (@updateId, @profile, @company, @orderNo, @field, @base, @ours, @theirs, @etag, @now, @resolution,
+                               CASE WHEN @resolution IS NULL THEN NULL ELSE @now END, @resolvedBy)`),
     openConflicts: p(`SELECT id, field, theirs FROM conflicts WHERE update_id = ? AND resolution IS NULL ORDER BY id`),
-    resolveConflict: p(`UPDATE conflicts SET resolution = ?, resolved_at = ?, resolved_by = ? WHERE id = ?`),
     resolveConflicts: p(`UPDATE conflicts SET resolution = ?, resolved_at = ?, resolved_by = ? WHERE update_id = ? AND resolution IS NULL`),
     iterateAll: p(`SELECT * FROM updates ORDER BY id`),
     iterateState: p(`SELECT * FROM updates WHERE state = ? ORDER BY id`),

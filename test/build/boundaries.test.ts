@@ -91,4 +91,28 @@ describe('module boundaries', () => {
     );
     expect(show(bad)).toEqual([]);
   });
+
+  it('each table has one owner: its SQL appears only in the modules that own it', () => {
+    const owners: Record<string, string[]> = {
+      updates: ['core/outbox/outbox.ts'],
+      update_events: ['core/outbox/outbox.ts'],
+      own_writes: ['core/outbox/outbox.ts'],
+      notices: ['core/outbox/outbox.ts'],
+      state_counts: ['core/outbox/outbox.ts'],
+      // written with the update's state in one transaction, read by the log and its exports
+      conflicts: ['core/outbox/outbox.ts', 'core/conflicts/conflict-log.ts'],
+      metrics_by_hour: ['core/metrics.ts'],
+      settings: ['core/settings.ts'],
+    };
+    // SQL is written in upper case here; prose ("reads a file into updates") is not
+    const sql = (table: string) => new RegExp(`\\b(FROM|INTO|UPDATE|JOIN)\\s+${table}\\b`);
+    const bad: string[] = [];
+    for (const [table, own] of Object.entries(owners)) {
+      for (const f of sources('core').filter((f) => !f.endsWith('migrations.ts'))) {
+        if (sql(table).test(read(f)) && !own.includes(f)) bad.push(`${f} runs SQL on ${table}`);
+      }
+      expect(own.some((f) => sql(table).test(read(f))), `${table} has no owner using it`).toBe(true);
+    }
+    expect(bad).toEqual([]);
+  });
 });
