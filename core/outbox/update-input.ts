@@ -25,14 +25,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function keyText(what: string, max: number) {
   return z
     .string({ error: (i) => `${what} must be text, got ${i.input === null ? 'null' : typeof i.input}` })
-    .transform((s) => s.normalize('NFC').trim())
-    .superRefine((s, ctx) => {
+    // Checked before trimming: trim() would silently drop a leading zero-width no-break space.
+    .superRefine((raw, ctx) => {
+      const s = raw.normalize('NFC').trim();
       const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-      if (s === '') fail(`${what} is empty`);
+      if (s === '' && !INVISIBLE.test(raw)) fail(`${what} is empty`);
       else if (s.length > max) fail(`${what} is ${s.length} characters long; the limit is ${max}`);
       else if (CONTROL.test(s)) fail(`${what} ${JSON.stringify(s)} contains a control character`);
-      else if (INVISIBLE.test(s)) fail(`${what} ${JSON.stringify(s)} contains an invisible character (a direction mark or zero-width space); type it again`);
-    });
+      else if (INVISIBLE.test(raw)) fail(`${what} ${JSON.stringify(raw)} contains an invisible character (a direction mark or zero-width space); type it again`);
+    })
+    .transform((s) => s.normalize('NFC').trim());
 }
 
 export const OrderNumberSchema = keyText('order number', LIMITS.orderNumber);

@@ -2,7 +2,13 @@
  * Issue 10 §3 and §5: every failure inside the drain becomes a pause with a reason, which ends
  * by itself (storage, outages) or on Resume; nothing waits for ever, loops hot or is stranded.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseFile } from '../../core/paths.ts';
+import { Simulator } from '../../core/simulator/simulator.ts';
+import { runCliProcess, startCli, waitFor } from '../support/cli-process.ts';
 import { nextEvent, rig, type Rig } from '../core/engine/harness.ts';
 import { checkUpdate } from '../../core/outbox/update-input.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
@@ -137,4 +143,27 @@ describe('the drain never dies', () => {
     await r.sim.setOffline(false);
     await until('the update to be sent once D365 is back', () => r!.outbox.counts().done === 1, 10_000);
   });
+
+  it('outbox drain (no --until-idle) keeps running with nothing to do, and stops cleanly on SIGTERM', async () => {
+    const sim = await Simulator.start({ orders: 5 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-forever-'));
+    try {
+      const env = { OUTBOX_DATA_DIR: dir, OUTBOX_CLIENT_SECRET: 'sim-secret' };
+      expect((await runCliProcess(['connect', '--url', sim.url, '--tenant', 'sim-tenant', '--client-id', 'outbox-agent', '--authority', sim.authorityUrl], env)).code).toBe(0);
+      // a lock note left before a reboot, naming a PID that is alive again, does not stop it
+      fs.writeFileSync(`${databaseFile(dir)}.drainer.json`, JSON.stringify({ pid: 1, host: os.hostname(), since: 'before the reboot' }));
+      const drain = startCli(['drain'], env);
+      await new Promise((res) => setTimeout(res, 3000));
+      expect((await runCliProcess(['enqueue', 'SO-000001', 'DeliveryModeCode=LATE'], env)).code).toBe(0);
+      await waitFor('the update queued meanwhile to be sent', () => sim.order('USMF', 'SO-000001')!.DeliveryModeCode === 'LATE', 15_000);
+      drain.kill('SIGTERM');
+      const ended = await drain.done;
+      expect(ended.code).toBe(0);
+      expect(ended.stderr).not.toMatch(/unsettled top-level await|Another Outbox Agent/);
+      expect(ended.stdout).toMatch(/done\s+#1 SO-000001/);
+    } finally {
+      await sim.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });

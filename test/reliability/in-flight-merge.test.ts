@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Simulator } from '../../core/simulator/simulator.ts';
+import { MemorySecretStore } from '../../core/secrets.ts';
+import { serve } from '../../main/server/serve.ts';
 import { runCliProcess, startCli, waitFor } from '../support/cli-process.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -56,5 +58,37 @@ describe('a change queued while its order is in flight', () => {
       const sent = shown.history.find((h) => h.kind === 'done')!.detail.sent;
       expect(sent).toEqual(shown.fields);
     }
+  }, 60_000);
+
+  it('two /api/enqueue calls 0.5 s apart under serve (the desk form) send both, in order', async () => {
+    const sim = await Simulator.start({ orders: 60 });
+    cleanup.push(() => sim.stop());
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-inflight-serve-'));
+    const ui = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-inflight-ui-'));
+    fs.writeFileSync(path.join(ui, 'index.html'), '<!doctype html><title>Outbox Agent</title>');
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    cleanup.push(() => fs.rmSync(ui, { recursive: true, force: true }));
+    const server = await serve({ dataDir: dir, uiDir: ui, env: { OUTBOX_USER: 'desk@test' }, secrets: new MemorySecretStore(), log: () => {}, drainer: { pollMs: 20 } });
+    cleanup.push(() => server.close());
+    const call = async (method: string, args: unknown) => {
+      const res = await fetch(new URL(`/api/${method}`, server.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+        body: JSON.stringify({ args }),
+      });
+      const body = (await res.json()) as { ok: boolean; value?: { id: number; coalesced: boolean; behind?: number } };
+      expect(body.ok).toBe(true);
+      return body.value!;
+    };
+    await call('saveSettings', { connection: { profile: 'fo', environmentUrl: sim.url, tenant: 'sim-tenant', clientId: 'outbox-agent', authorityUrl: sim.authorityUrl }, secret: 'sim-secret' });
+    sim.setLatency(400);
+    const first = await call('enqueue', { orderNumber: 'SO-000051', fields: { CustomerRequisitionNumber: 'FIRST' } });
+    await new Promise((r) => setTimeout(r, 500));
+    const second = await call('enqueue', { orderNumber: 'SO-000051', fields: { CustomerRequisitionNumber: 'SECOND' } });
+    expect(second.coalesced).toBe(false);
+    expect(second.behind).toBe(first.id);
+    await waitFor('both sent', () => sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === 'SO-000051').length === 2, 20_000);
+    expect(sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === 'SO-000051').map((w) => w.fields.CustomerRequisitionNumber)).toEqual(['FIRST', 'SECOND']);
+    expect(sim.order('USMF', 'SO-000051')!.CustomerRequisitionNumber).toBe('SECOND');
   }, 60_000);
 });
