@@ -4,15 +4,16 @@
  * answering settles it with that as a problem, and a check nobody waits for never keeps a
  * process alive.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrityInWorker } from '../../../core/outbox/database.ts';
 import { Outbox } from '../../../core/outbox/outbox.ts';
 import { input, tempDir } from './fixtures.ts';
 
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OUTBOX = fileURLToPath(new URL('../../../core/outbox/outbox.ts', import.meta.url));
 const DATABASE = fileURLToPath(new URL('../../../core/outbox/database.ts', import.meta.url));
 
@@ -85,5 +86,21 @@ describe('the integrity check that runs after open', () => {
     expect(run.signal).toBeNull();
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe('done');
+  });
+
+  it('is part of the production build, and the built worker runs', async () => {
+    // The worker is loaded by URL, not imported, so the compiler only emits it if the build names
+    // it. Built inside the project, where node_modules resolves.
+    fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    const out = fs.mkdtempSync(path.join(ROOT, 'test-artifacts', 'build-check-'));
+    try {
+      const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out, '--noCheck'], { encoding: 'utf8' });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      const built = path.join(out, 'core', 'outbox', 'integrity-worker.js');
+      expect(fs.existsSync(built)).toBe(true);
+      expect(await checkIntegrityInWorker(smallOutbox(), pathToFileURL(built))).toEqual([]);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });
