@@ -133,6 +133,7 @@ export async function benchScale(n = 1_000_000, drainSeconds = 75): Promise<{ fi
     } finally {
       await sim.stop();
     }
+    if (rss.integrity.length > 0) throw new Error(`scale: the draining agent's integrity check: ${rss.integrity.join('; ')}`);
     const idle: Baseline = { name: 'the same process before it opened the outbox (Node and the compiled modules)', value: rss.beforeMb, unit: 'MB', kind: 'measured' };
     figures.push(
       figure('scale.rss.mb', `agent RSS while draining ${perN} ($batch, RTT 20 ms): peak of ${rss.samples} samples over ${Math.round(rss.seconds)} s`, rss.peakMb, 'MB', idle, '< 200'),
@@ -163,7 +164,8 @@ function compileChild(): string {
       extends: path.join(ROOT, 'tsconfig.base.json'),
       compilerOptions: { noEmit: false, noCheck: true, outDir: out, rootDir: ROOT, rewriteRelativeImportExtensions: true, lib: ['ES2023'], types: ['node'], sourceMap: false, declaration: false },
       include: [],
-      files: [path.join(ROOT, 'test', 'bench', 'scale-child.ts')],
+      // The integrity worker is loaded by URL, not imported: name it, or the check cannot run.
+      files: [path.join(ROOT, 'test', 'bench', 'scale-child.ts'), path.join(ROOT, 'core', 'outbox', 'integrity-worker.ts')],
     }),
   );
   const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], { encoding: 'utf8' });
