@@ -100,6 +100,7 @@ export function median(values: number[]): number {
 
 export function fmt(n: number, digits = 2): string {
   if (!Number.isFinite(n)) return String(n);
+  if (n !== 0 && Math.abs(n) < 0.01) return n.toPrecision(2);
   return Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(digits);
 }
 

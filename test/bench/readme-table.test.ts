@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { figure, ratioFigure, REQUIRED_IDS, type BenchReport } from './common.ts';
 import type { PeakRow } from './peak-hour.ts';
-import { BEGIN, END, problemsOf, renderBenchSection, spliceGenerated } from './readme-table.ts';
+import { BEGIN, END, number, problemsOf, renderBenchSection, spliceGenerated } from './readme-table.ts';
 
 const GENERATOR = fileURLToPath(new URL('./readme-table.ts', import.meta.url));
 const dirs: string[] = [];
@@ -128,5 +128,18 @@ describe('the README performance block', () => {
     expect(ran.stderr).toBe('');
     expect(ran.status).toBe(0);
     expect(fs.readFileSync(readme, 'utf8')).toBe(spliceGenerated(README, renderBenchSection(report())));
+  });
+});
+
+describe('numbers in the README', () => {
+  it('keep enough digits to read, and tiny ones do not turn into zero', () => {
+    expect(number(1250.4, 'updates/s')).toBe('1,250');
+    expect(number(22.24, 'updates/s')).toBe('22.2');
+    expect(number(0.8123, '×')).toBe('0.81');
+    expect(number(0.0061, 'ms')).toBe('0.006');
+    expect(number(0.000103, '×')).toBe('0.00010');
+    expect(number(0.0042, '×')).toBe('0.0042');
+    expect(number(14.71, '%')).toBe('14.7');
+    expect(number(NaN)).toBe('—');
   });
 });

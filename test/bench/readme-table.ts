@@ -24,12 +24,14 @@ export function problemsOf(report: BenchReport): string[] {
   return problems;
 }
 
-/** Enough digits to read, not more: 1,250 · 867 · 22.2 · 0.81 · 0.013 */
+/** Enough digits to read, not more: 1,250 · 867 · 22.2 · 0.81 · 0.013 · 0.00010 */
 export function number(v: number, unit = ''): string {
   if (!Number.isFinite(v)) return '—';
-  if (unit === '×') return v.toFixed(2);
-  if (unit === '%') return v.toFixed(1);
   const a = Math.abs(v);
+  // A tiny ratio or time keeps two significant digits instead of reading as zero.
+  if (a > 0 && a < 0.001) return v.toPrecision(2);
+  if (unit === '×') return a < 0.01 ? v.toPrecision(2) : v.toFixed(2);
+  if (unit === '%') return v.toFixed(1);
   if (Number.isInteger(v) || a >= 100) return Math.round(v).toLocaleString('en-US');
   if (a >= 10) return v.toFixed(1);
   if (a >= 1) return v.toFixed(2);

@@ -30,25 +30,27 @@ export class ThrottlingProxy {
   readonly #server: http.Server;
   readonly #agent: http.Agent;
   readonly #rules: ThrottleRules;
+  readonly #now: () => number;
   readonly #accepted: number[] = [];
   readonly #refusals: number[] = [];
   #blockedUntil = 0;
 
-  private constructor(server: http.Server, agent: http.Agent, rules: ThrottleRules) {
+  private constructor(server: http.Server, agent: http.Agent, rules: ThrottleRules, now: () => number) {
     this.#server = server;
     this.#agent = agent;
     this.#rules = rules;
+    this.#now = now;
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  static async start(target: string, rules: ThrottleRules = D365_LIKE): Promise<ThrottlingProxy> {
+  static async start(target: string, rules: ThrottleRules = D365_LIKE, now: () => number = Date.now): Promise<ThrottlingProxy> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const proxy = new ThrottlingProxy(server, agent, rules);
+    const proxy = new ThrottlingProxy(server, agent, rules, now);
     const upstream = new URL(target);
     server.on('request', (req, res) => {
-      const waitS = req.url?.startsWith('/data') ? proxy.#admit(Date.now()) : 0;
+      const waitS = req.url?.startsWith('/data') ? proxy.#admit(proxy.#now()) : 0;
       if (waitS > 0) {
         const body = JSON.stringify({ error: { code: 'TooManyRequests', message: `Rate limit is exceeded. Try again in ${waitS} seconds.` } });
         res.writeHead(429, { 'Retry-After': String(waitS), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });

@@ -86,11 +86,11 @@ export async function benchThrottle(n = 150, rules: ThrottleRules = D365_LIKE, d
   }
   return [
     figure('throttle.ours.seconds', `throttled drain of ${n}, ours, single requests (waits Retry-After, pauses, ramps up)`, single.seconds, 's', sustained(2 * n)),
-    figure('throttle.ours.requests429', `429s ours collected draining ${n}`, single.throttled, '429s', sent(single)),
+    figure('throttle.ours.requests429', `requests of ours answered 429, draining ${n}`, single.throttled, 'requests', sent(single)),
     figure('throttle.fixed.seconds', `throttled drain of ${n}, a client retrying every ${FIXED_RETRY_MS / 1000} s${fixed.done < n ? ` (stopped after ${deadlineS} s)` : ''}`, fixed.seconds, 's', sustained(2 * n)),
-    figure('throttle.fixed.requests429', `429s the fixed-rate client collected`, fixed.throttled, '429s', sent(fixed)),
+    figure('throttle.fixed.requests429', 'requests of the fixed-rate client answered 429', fixed.throttled, 'requests', sent(fixed)),
     figure('throttle.fixed.done', 'updates the fixed-rate client got through', fixed.done, 'updates', all),
     figure('throttle.oursBatch.seconds', `throttled drain of ${n}, ours with $batch K=50`, batched.seconds, 's', sustained(2 * Math.ceil(n / 50))),
-    figure('throttle.oursBatch.requests429', '429s ours with $batch collected', batched.throttled, '429s', sent(batched)),
+    figure('throttle.oursBatch.requests429', 'requests of ours with $batch answered 429', batched.throttled, 'requests', sent(batched)),
   ];
 }
