@@ -124,21 +124,25 @@ function csvImport(dir: string, rows: number): Figure[] {
   }
   const { row: bareS, history: historyS, lookup: lookupS } = best;
 
-  // Ours: parse and check the CSV text, then queue every row in one transaction.
-  const importer = Outbox.open(path.join(dir, 'import.sqlite'));
-  let planS: number;
-  let enqueueS: number;
-  try {
-    let t = process.hrtime.bigint();
-    const plan = planImport(csv, { defaultCompany: 'USMF', queuedBy: 'bench' });
-    planS = seconds(t);
-    if (plan.problems.length) throw new Error(`bench CSV has problems: ${plan.problems[0]!.message}`);
-    t = process.hrtime.bigint();
-    importer.enqueueMany(plan.rows.map((r) => r.input));
-    enqueueS = seconds(t);
-    if (importer.counts().pending !== rows) throw new Error('import lost rows');
-  } finally {
-    importer.close();
+  // Ours: parse and check the CSV text, then queue every row in one transaction; also twice,
+  // the faster run kept, as for the bare runs.
+  let planS = Infinity;
+  let enqueueS = Infinity;
+  for (let round = 0; round < 2; round++) {
+    const importer = Outbox.open(path.join(dir, `import-${round}.sqlite`));
+    try {
+      let t = process.hrtime.bigint();
+      const plan = planImport(csv, { defaultCompany: 'USMF', queuedBy: 'bench' });
+      const p = seconds(t);
+      if (plan.problems.length) throw new Error(`bench CSV has problems: ${plan.problems[0]!.message}`);
+      t = process.hrtime.bigint();
+      importer.enqueueMany(plan.rows.map((r) => r.input));
+      const e = seconds(t);
+      if (importer.counts().pending !== rows) throw new Error('import lost rows');
+      if (p + e < planS + enqueueS) [planS, enqueueS] = [p, e];
+    } finally {
+      importer.close();
+    }
   }
   const ours = rows / (planS + enqueueS);
   const per1000 = (s: number) => (s * 1000 * 1000) / rows;

@@ -91,8 +91,8 @@ await section(
   },
   false,
 );
-await section('drain', 'Drain rate vs the limit (simulated round trip 20 ms)', 'One request in flight at a time; the simulator waits 20 ms before each answer.', () =>
-  quick ? benchDrain(20, 60, 1000) : benchDrain(20, 200, 5000),
+await section('drain', 'Drain rate vs the limit (simulated round trip 20 ms)', 'One request in flight at a time; the simulator waits 20 ms before each answer; each rate is the median of three runs, interleaved.', () =>
+  quick ? benchDrain(20, 60, 1000, 50, 1) : benchDrain(20, 200, 5000, 50, 3),
 );
 await section('profile', 'Where the drain’s time goes (RTT 20 ms)', 'The product’s drainer with stopwatches around its outbox and client calls; per update (single requests) and per group of 50 ($batch).', async () => [
   ...(await profileDrainSingle(20, quick ? 40 : 100)),
