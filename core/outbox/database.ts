@@ -73,7 +73,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): OpenedDat
     db.close();
     throw e instanceof OutboxError ? e : translate(e, file);
   }
-  return { db, notices, integrity: deferCheck ? checkInWorker(file) : Promise.resolve([]) };
+  return { db, notices, integrity: deferCheck ? checkIntegrityInWorker(file) : Promise.resolve([]) };
 }
 
 function fileSize(file: string): number {
@@ -84,15 +84,50 @@ function fileSize(file: string): number {
   }
 }
 
-/** quick_check on a read-only connection of its own: WAL lets it read while the agent works. */
-function checkInWorker(file: string): Promise<string[]> {
-  const script = new URL(import.meta.url.endsWith('.ts') ? './integrity-worker.ts' : './integrity-worker.js', import.meta.url);
-  return new Promise((resolve) => {
-    const worker = new Worker(script, { workerData: { file } });
-    worker.once('message', (problems: string[]) => resolve(problems));
-    worker.once('error', (e) => resolve([`the integrity check could not run: ${e.message}`]));
+const INTEGRITY_WORKER = new URL(import.meta.url.endsWith('.ts') ? './integrity-worker.ts' : './integrity-worker.js', import.meta.url);
+
+/**
+ * PRAGMA quick_check of a large file in a worker thread, on a read-only connection of its own
+ * (WAL lets it read while the agent works). Always settles: with the problems found, or with
+ * why there is no answer (the worker failed, or ended without one).
+ */
+export function checkIntegrityInWorker(file: string, script: URL = INTEGRITY_WORKER): Promise<string[]> {
+  return new IntegrityCheck(file, script);
+}
+
+/**
+ * The worker alone never keeps a process alive: a CLI command on a big outbox exits at once.
+ * Whoever asks for the answer (then, await) does, until it arrives; that is what an awaiting
+ * script needs, or Node ends it with "Detected unsettled top-level await".
+ */
+class IntegrityCheck extends Promise<string[]> {
+  // then() and friends hand back plain promises; only the check itself holds the worker.
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  readonly #worker: Worker;
+
+  constructor(file: string, script: URL) {
+    let worker!: Worker;
+    super((resolve) => {
+      worker = new Worker(script, { workerData: { file } });
+      // The first of these settles the check; a later one changes nothing.
+      worker.once('message', (problems: string[]) => resolve(problems));
+      worker.once('error', (e) => resolve([`the integrity check could not run: ${e.message}`]));
+      worker.once('exit', (code) => resolve([`the integrity check stopped before it finished (worker exit code ${code})`]));
+    });
+    this.#worker = worker;
     worker.unref();
-  });
+  }
+
+  override then<A = string[], B = never>(
+    onFulfilled?: ((problems: string[]) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.#worker.ref();
+    return super.then(onFulfilled, onRejected);
+  }
 }
 
 function connect(file: string, busyTimeoutMs: number, latest: number, check: boolean): Database {

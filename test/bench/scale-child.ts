@@ -1,4 +1,5 @@
-// The agent's share of the scale benchmark: open the big outbox, drain for a while, report memory.
+// The agent's share of the scale benchmark: open the big outbox, drain it for a while, and
+// sample the process's memory all along (peak, end, and a series of one point a second).
 import path from 'node:path';
 import { createDispatcher, D365Client } from '../../core/d365/client.ts';
 import { PROFILES } from '../../core/d365/profile.ts';
@@ -8,24 +9,67 @@ import { EventBus } from '../../core/events.ts';
 import { Metrics } from '../../core/metrics.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
 
-const simUrl = process.env.BENCH_SIM_URL!;
-const outbox = Outbox.open(path.join(process.env.BENCH_DATA_DIR!, 'outbox.sqlite'));
-const dispatcher = createDispatcher();
-const tokens = new EntraTokenSource({ authorityUrl: simUrl, tenant: 'sim-tenant', clientId: 'outbox-agent', scope: `${simUrl}/.default` }, async () => 'sim-secret', dispatcher);
-const client = new D365Client({ serviceRoot: `${simUrl}/data`, profile: PROFILES.fo, tokens, dispatcher });
-const events = new EventBus();
-let done = 0;
-events.subscribe((e) => {
-  if (e.type === 'done') done++;
-});
-const drainer = new Drainer(outbox, client, events, new Metrics(outbox.db), { batchSize: 50 });
-let peak = process.memoryUsage().rss;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-drainer.start();
-await new Promise((r) => setTimeout(r, Number(process.env.BENCH_SECONDS ?? 5) * 1000));
-await drainer.stop();
-clearInterval(sampler);
-peak = Math.max(peak, process.memoryUsage().rss);
-outbox.close();
-await dispatcher.close();
-console.log(JSON.stringify({ peakMb: peak / 1024 / 1024, done }));
+export interface RssReport {
+  /** RSS with every module loaded, before the outbox was opened */
+  beforeMb: number;
+  peakMb: number;
+  endMb: number;
+  seconds: number;
+  samples: number;
+  done: number;
+  /** what the integrity check of the big file (a worker thread, during the drain) found */
+  integrity: string[];
+  /**
+   * One point a second: seconds since the drain started, RSS, the JS heap and the memory
+   * outside it that Node knows of (Buffers: HTTP bodies) in MB, and updates sent. What RSS
+   * holds beyond those is native: SQLite's page cache, the allocator, thread stacks.
+   */
+  series: { s: number; rssMb: number; heapMb: number; externalMb: number; done: number }[];
+}
+
+const SAMPLE_MS = 200;
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+if (process.env.BENCH_DATA_DIR) {
+  const simUrl = process.env.BENCH_SIM_URL!;
+  const beforeMb = mb(process.memoryUsage.rss());
+  const outbox = Outbox.open(path.join(process.env.BENCH_DATA_DIR, 'outbox.sqlite'));
+  let integrity: string[] = ['the integrity check had not finished when the drain ended'];
+  void outbox.integrity.then((problems) => (integrity = problems));
+  const dispatcher = createDispatcher();
+  const tokens = new EntraTokenSource({ authorityUrl: simUrl, tenant: 'sim-tenant', clientId: 'outbox-agent', scope: `${simUrl}/.default` }, async () => 'sim-secret', dispatcher);
+  const client = new D365Client({ serviceRoot: `${simUrl}/data`, profile: PROFILES.fo, tokens, dispatcher });
+  const events = new EventBus();
+  let done = 0;
+  events.subscribe((e) => {
+    if (e.type === 'done') done++;
+  });
+  const drainer = new Drainer(outbox, client, events, new Metrics(outbox.db), { batchSize: 50 });
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const series: RssReport['series'] = [];
+  const started = performance.now();
+  let peak = process.memoryUsage.rss();
+  let samples = 0;
+  const sample = () => {
+    const rss = process.memoryUsage.rss();
+    peak = Math.max(peak, rss);
+    samples++;
+    const s = Math.floor((performance.now() - started) / 1000);
+    if (series.length === 0 || series.at(-1)!.s < s) {
+      const m = process.memoryUsage();
+      series.push({ s, rssMb: mb(rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external), done });
+    }
+    return rss;
+  };
+  const sampler = setInterval(sample, SAMPLE_MS);
+  drainer.start();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const end = sample();
+  clearInterval(sampler);
+  const elapsed = (performance.now() - started) / 1000;
+  await drainer.stop();
+  outbox.close();
+  await dispatcher.close();
+  const report: RssReport = { beforeMb, peakMb: mb(peak), endMb: mb(end), seconds: elapsed, samples, done, integrity, series };
+  console.log(JSON.stringify(report));
+}
