@@ -145,7 +145,7 @@ function connect(file: string, busyTimeoutMs: number, latest: number, check: boo
     // After a big import the WAL is truncated back to this at checkpoints instead of staying at its high-water mark.
     db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     // A large outbox (a site offline for a day) should not thrash a 2 MB page cache.
-    db.pragma('cache_size = -65536');
+    db.pragma('cache_size = -16384');
     return db;
   } catch (e) {
     if (db.open) db.close();
