@@ -170,9 +170,14 @@ export class BatchExchange {
     return out;
   }
 
+  /** The most operations one $batch may hold on this connection. */
+  get maxOperations(): number {
+    return Math.max(1, Math.min(this.#o.maxOperations, this.#settings.maxOperations ?? Number.POSITIVE_INFINITY));
+  }
+
   /** Calls grouped (a group never splits) and packed into batches of at most the limit. */
   #chunks(calls: readonly BatchCall[]): number[][] {
-    const limit = Math.max(1, Math.min(this.#o.maxOperations, this.#settings.maxOperations ?? Number.POSITIVE_INFINITY));
+    const limit = this.maxOperations;
     const groups = new Map<string, number[]>();
     calls.forEach((c, i) => {
       const key = c.group === undefined ? `#${i}` : `g:${c.group}`;

@@ -31,6 +31,18 @@ export function createDispatcher(timeouts: Timeouts = DEFAULT_TIMEOUTS): Agent {
   });
 }
 
+/** Orders to read, each with the fields it needs. */
+export interface OrdersToRead {
+  keys: readonly Pick<OrderKey, 'company' | 'orderNumber'>[];
+  fields: readonly (readonly string[])[];
+}
+
+export interface WriteResults {
+  written: ({ etag: string | null } | D365Error)[];
+  /** the reads that travelled with the writes (none unless asked for) */
+  read: (OrderSnapshot | D365Error)[];
+}
+
 /** What D365 holds for an order right now. */
 export interface OrderSnapshot {
   values: Fields;
@@ -123,6 +135,11 @@ export class D365Client {
     return this.batches.batching;
   }
 
+  /** The most operations one $batch may hold on this connection (the profile's, or the connection's lower one). */
+  get maxBatchOperations(): number {
+    return this.batches.maxOperations;
+  }
+
   /** What this client knows about its server's $batch. */
   get batchSettings(): BatchSettings {
     return this.batches.settings;
@@ -151,14 +168,16 @@ export class D365Client {
    * (throttled, offline, credentials) stops further requests and stands for the rest.
    */
   async readOrders(keys: readonly Pick<OrderKey, 'company' | 'orderNumber'>[], fields: readonly (readonly string[])[]): Promise<(OrderSnapshot | D365Error)[]> {
-    const urls = keys.map((k, i) => this.orderUrl(k, fields[i]!));
-    const calls: BatchCall[] = urls.map((url) => ({ method: 'GET', url, headers: { accept: 'application/json' } }));
-    const answers = await this.exchange(calls, keys.map(describeRead));
-    return answers.map((a, i) => (a instanceof D365Error ? a : attempt(() => this.snapshotOf(a, keys[i]!, fields[i]!, urls[i]!, describeRead(keys[i]!)))));
+    const reads = this.readCalls({ keys, fields });
+    return reads.settle(await this.exchange(reads.calls, reads.whats));
   }
 
-  /** PATCHes several orders, each order's writes in a changeset / atomicity group of their own (atomic per order, not across). */
-  async writeOrders(items: readonly { snapshot: OrderSnapshot; fields: Fields; what: string }[]): Promise<({ etag: string | null } | D365Error)[]> {
+  /**
+   * PATCHes several orders, each order's writes in a changeset / atomicity group of their own
+   * (atomic per order, not across). `ahead`: reads of other orders (the next group) that travel
+   * in the same $batch, so a steady drain does a round trip's work of two.
+   */
+  async writeOrders(items: readonly { snapshot: OrderSnapshot; fields: Fields; what: string }[], ahead?: OrdersToRead): Promise<WriteResults> {
     const calls: BatchCall[] = items.map((it) => ({
       method: 'PATCH',
       url: it.snapshot.url,
@@ -166,8 +185,23 @@ export class D365Client {
       body: JSON.stringify(it.fields),
       group: it.snapshot.url,
     }));
-    const answers = await this.exchange(calls, items.map((it) => it.what));
-    return answers.map((a, i) => (a instanceof D365Error ? a : attempt(() => this.patchResult(a, items[i]!.what))));
+    const reads = this.readCalls(ahead ?? { keys: [], fields: [] });
+    const answers = await this.exchange([...calls, ...reads.calls], [...items.map((it) => it.what), ...reads.whats]);
+    return {
+      written: answers.slice(0, calls.length).map((a, i) => (a instanceof D365Error ? a : attempt(() => this.patchResult(a, items[i]!.what)))),
+      read: reads.settle(answers.slice(calls.length)),
+    };
+  }
+
+  private readCalls(r: OrdersToRead) {
+    const urls = r.keys.map((k, i) => this.orderUrl(k, r.fields[i]!));
+    const whats = r.keys.map(describeRead);
+    return {
+      calls: urls.map((url): BatchCall => ({ method: 'GET', url, headers: { accept: 'application/json' } })),
+      whats,
+      settle: (answers: (Answer | D365Error)[]) =>
+        answers.map((a, i) => (a instanceof D365Error ? a : attempt(() => this.snapshotOf(a, r.keys[i]!, r.fields[i]!, urls[i]!, whats[i]!)))),
+    };
   }
 
   private exchange(calls: BatchCall[], whats: string[]): Promise<(Answer | D365Error)[]> {

@@ -66,7 +66,7 @@ export const PROFILES: Record<ProfileName, EntityProfile> = {
     fieldPolicy: {},
     scope: environmentScope,
     // F&O documents up to 5,000, but every part runs in one AOS request: keep batches small
-    batch: { format: 'multipart', maxOperations: 50 },
+    batch: { format: 'multipart', maxOperations: 100 },
   },
   bc: {
     name: 'bc',

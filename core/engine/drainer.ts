@@ -1,4 +1,4 @@
-import type { D365Client } from '../d365/client.ts';
+import type { D365Client, OrderSnapshot } from '../d365/client.ts';
 import type { D365Error } from '../d365/errors.ts';
 import type { FieldPolicy } from '../d365/profile.ts';
 import { isOutboxError } from '../errors.ts';
@@ -77,6 +77,8 @@ export class Drainer {
   /** gentle ramp-up after a throttle: a spacing between requests that halves per success */
   private spacingMs = 0;
   private recoverNeeded = true;
+  /** the next group, taken and read while the last one's writes were on the wire */
+  private ahead: { updates: TakenUpdate[]; reads: Map<number, OrderSnapshot | D365Error> } | null = null;
 
   constructor(outbox: Outbox, client: D365Client | null, events: EventBus, metrics: Metrics, options: DrainerOptions = {}) {
     this.outbox = outbox;
@@ -202,9 +204,23 @@ export class Drainer {
         if (await this.failed(e, untilIdle, summary)) break;
       }
     }
+    this.dropAhead();
     release?.();
     this.flushMetrics();
     return summary;
+  }
+
+  /** The group read ahead is not going to be sent now: let it take new changes again. */
+  private dropAhead(): void {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (!ahead) return;
+    try {
+      this.outbox.releaseTaken(ahead.updates.map((u) => u.id));
+    } catch {
+      // recoverInterrupted clears it at the next start
+      this.recoverNeeded = true;
+    }
   }
 
   /** Turns any failure inside the loop into a pause. Returns true when a drain-until-idle must stop. */
@@ -242,6 +258,7 @@ export class Drainer {
     const now = this.clock.now();
     const p = this.breaker.current;
     const client = this.client;
+    if (this.ahead && (!client || p || this.stopping)) this.dropAhead();
     if (!client || (p && needsPerson(p.reason))) {
       if (untilIdle) {
         summary.stoppedBecause = p?.reason ?? 'not-connected';
@@ -256,7 +273,9 @@ export class Drainer {
     }
     // A due time beyond every wait we ever set came from a wrong clock: it is due now.
     this.outbox.pullInFarFuture(now, this.horizonMs());
-    const group = this.outbox.takeDue(now, this.batchSize(client));
+    const ahead = this.ahead;
+    this.ahead = null;
+    const group = ahead?.updates ?? this.outbox.takeDue(now, this.batchSize(client));
     if (group.length === 0) {
       if (p?.reason === 'storage') this.breaker.resume();
       const at = this.outbox.nextDueAt();
@@ -274,7 +293,7 @@ export class Drainer {
       this.outbox.releaseTaken(group.map((u) => u.id));
       return 'stop';
     }
-    for (const t of await this.send(group, client)) if (t === 'done' || t === 'conflict' || t === 'failed' || t === 'deferred') summary[t]++;
+    for (const t of await this.send(group, client, ahead?.reads)) if (t === 'done' || t === 'conflict' || t === 'failed' || t === 'deferred') summary[t]++;
     return 'go';
   }
 
@@ -284,18 +303,22 @@ export class Drainer {
     return Math.max(this.opts.probeMaxMs, this.opts.gaveUpDelayMs, ...this.opts.retry.backoffMs) * 2;
   }
 
-  /** One order per request until the server has shown it takes $batch, then K at a time. */
+  /**
+   * K orders per round trip where the server takes $batch (one at a time where it does not),
+   * at most half the batch limit: a group's writes travel with the next group's reads.
+   */
   private batchSize(client: D365Client): number {
-    return client.batching === false ? 1 : this.opts.batchSize;
+    return client.batching === false ? 1 : Math.max(1, Math.min(this.opts.batchSize, Math.floor(client.maxBatchOperations / 2)));
   }
 
-  private async send(updates: TakenUpdate[], client: D365Client): Promise<Tally[]> {
+  private async send(updates: TakenUpdate[], client: D365Client, prefetched?: ReadonlyMap<number, OrderSnapshot | D365Error>): Promise<Tally[]> {
     for (const u of updates) this.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
     this.inFlight = updates[0]!.id;
     const claimed = new Set<number>();
     let outcomes: Map<number, SendOutcome>;
+    let readAhead: TakenUpdate[] = [];
     try {
-      outcomes = await sendGroup(
+      const result = await sendGroup(
         updates,
         client,
         this.retryPolicy(),
@@ -331,8 +354,17 @@ export class Drainer {
           random: this.opts.random,
           signal: this.stopper.signal,
           fieldPolicy: this.opts.fieldPolicy,
+          prefetched,
+          // Only where orders travel together in $batch: read ahead is one round trip saved per group.
+          readAhead: client.batching === false || updates.length < 2 ? undefined : () => (readAhead = this.outbox.takeDue(this.clock.now(), this.batchSize(client))),
         },
       );
+      outcomes = result.outcomes;
+      if (result.ahead?.reads && result.ahead.reads.length === readAhead.length) this.ahead = { updates: readAhead, reads: new Map(readAhead.map((u, i) => [u.id, result.ahead!.reads![i]!])) };
+      else if (readAhead.length > 0) this.outbox.releaseTaken(readAhead.map((u) => u.id));
+    } catch (e) {
+      if (readAhead.length > 0) this.recoverNeeded = true;
+      throw e;
     } finally {
       this.inFlight = null;
     }

@@ -47,6 +47,28 @@ export interface SendDeps {
   random(): number;
   signal?: AbortSignal;
   fieldPolicy: Record<string, FieldPolicy>;
+  /** this group's first reads, when they travelled ahead with the previous group's writes */
+  prefetched?: ReadonlyMap<number, OrderSnapshot | D365Error>;
+  /** the next group, whose first reads may travel with this group's first writes (one $batch for both) */
+  readAhead?: () => readonly Update[];
+}
+
+type Sendable = Update & { ownValues?: Record<string, FieldValue[]> };
+
+export interface GroupResult {
+  outcomes: Map<number, SendOutcome>;
+  /** the next group and its first reads, if they travelled with this group's writes; reads null when that exchange failed */
+  ahead: { updates: readonly Update[]; reads: (OrderSnapshot | D365Error)[] | null } | null;
+}
+
+/**
+ * The fields a first read asks for: the changed ones, and where the profile has a modification
+ * time and the update lacks a base for some field, that time too (see checkFields' `unsure`).
+ */
+export function firstReadFields(u: Update, modifiedField: string | null): string[] {
+  const fields = Object.keys(u.fields);
+  const baseless = fields.some((f) => !(u.base && f in u.base));
+  return modifiedField && baseless ? [...fields, modifiedField] : fields;
 }
 
 export interface FieldCheck {
@@ -129,21 +151,25 @@ interface InFlight {
  * The client decides whether a group travels as one $batch or as single requests; the
  * algorithm is the same, and a group of one is the plain single-request case.
  */
-export async function sendGroup(updates: readonly (Update & { ownValues?: Record<string, FieldValue[]> })[], client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<Map<number, SendOutcome>> {
+export async function sendGroup(updates: readonly Sendable[], client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<GroupResult> {
   const outcomes = new Map<number, SendOutcome>();
+  let ahead: GroupResult['ahead'] = null;
+  let askedAhead = false;
   let active: InFlight[] = updates.map((update) => ({ update, base: { ...(update.base ?? {}) }, firstSeen: {}, unsure: new Set(), claimed: false, retries: 0 }));
   let firstRound = true;
-  // Where the profile has a modification time, a base-less update asks for it on its first read.
   const modified = client.profile.modifiedField;
-  const baseless = (a: InFlight) => Object.keys(a.update.fields).some((f) => !(f in a.base));
   while (active.length > 0) {
     let reads: (OrderSnapshot | D365Error)[];
     try {
-      hooks.request('GET', active.length);
-      reads = await client.readOrders(
-        active.map((a) => a.update),
-        active.map((a) => [...Object.keys(a.update.fields), ...(firstRound && modified && baseless(a) ? [modified] : [])]),
-      );
+      const prefetched = firstRound && deps.prefetched && active.every((a) => deps.prefetched!.has(a.update.id)) ? deps.prefetched : null;
+      if (prefetched) reads = active.map((a) => prefetched.get(a.update.id)!);
+      else {
+        hooks.request('GET', active.length);
+        reads = await client.readOrders(
+          active.map((a) => a.update),
+          active.map((a) => (firstRound ? firstReadFields(a.update, modified) : Object.keys(a.update.fields))),
+        );
+      }
     } catch (e) {
       for (const a of active) outcomes.set(a.update.id, settleError(e, a.retries));
       break;
@@ -191,11 +217,19 @@ export async function sendGroup(updates: readonly (Update & { ownValues?: Record
     const sending = writes.filter((w) => w.a.claimed);
     if (sending.length === 0) break;
     let results: ({ etag: string | null } | D365Error)[];
+    // The first writes carry the next group's first reads: different orders, so independent.
+    const next = !askedAhead && deps.readAhead ? deps.readAhead() : [];
+    askedAhead = true;
+    if (next.length > 0) ahead = { updates: next, reads: null };
     try {
       hooks.request('PATCH', sending.length);
-      results = await client.writeOrders(
+      if (next.length > 0) hooks.request('GET', next.length);
+      const answer = await client.writeOrders(
         sending.map((w) => ({ snapshot: w.snapshot, fields: w.send, what: `PATCH order ${w.a.update.orderNumber} (${w.a.update.company})` })),
+        next.length > 0 ? { keys: next, fields: next.map((u) => firstReadFields(u, modified)) } : undefined,
       );
+      results = answer.written;
+      if (ahead) ahead.reads = answer.read;
     } catch (e) {
       for (const w of sending) outcomes.set(w.a.update.id, settleError(e, w.a.retries));
       break;
@@ -224,7 +258,7 @@ export async function sendGroup(updates: readonly (Update & { ownValues?: Record
     }
     active = again;
   }
-  return outcomes;
+  return { outcomes, ahead };
 }
 
 function settleError(e: unknown, retries: number): SendOutcome {

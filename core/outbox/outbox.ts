@@ -636,7 +636,7 @@ function prepare(db: Database) {
     history: p(`SELECT * FROM update_events WHERE update_id = ? ORDER BY id`),
     counts: p(`SELECT state, n FROM state_counts`),
     nextDue: p(`SELECT * FROM updates AS u
-                WHERE u.state = 'pending' AND u.next_attempt_at <= ?
+                WHERE u.state = 'pending' AND u.taken = 0 AND u.next_attempt_at <= ?
                   AND NOT EXISTS (
                     SELECT 1 FROM updates AS e
                     WHERE e.profile = u.profile AND e.company = u.company AND e.order_no = u.order_no

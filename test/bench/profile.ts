@@ -80,7 +80,7 @@ function watchDrain(r: DrainRig, w: Watches): () => void {
     time(r.client, 'readOrders', w.get),
     time(r.client, 'writeOrders', w.patch),
     timeTransactions(r.outbox, w.sql, w.commit),
-    time(r.outbox, 'dueBatch', w.query),
+    time(r.outbox, 'takeDue', w.query),
     time(r.outbox, 'nextDueAt', w.query),
     time(r.outbox, 'counts', w.query),
     time(r.metrics, 'flush', w.flush),

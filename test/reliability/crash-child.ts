@@ -56,9 +56,9 @@ client.readOrders = async (keys, fields) => {
   return snapshots;
 };
 const writeOrders = client.writeOrders.bind(client);
-client.writeOrders = async (items) => {
+client.writeOrders = async (items, ahead) => {
   mark('PATCH');
-  return writeOrders(items);
+  return writeOrders(items, ahead);
 };
 
 const metrics = new Metrics(outbox.db);

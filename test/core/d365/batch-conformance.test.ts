@@ -95,7 +95,7 @@ describe.each([
     const before = r.sim.order('USMF', order(1))!;
     const [a, b] = await r.client.readOrders([{ company: 'USMF', orderNumber: order(1) }, { company: 'USMF', orderNumber: order(2) }], [['DeliveryModeCode'], ['DeliveryModeCode']]);
     if (!a || !b || a instanceof D365Error || b instanceof D365Error) throw new Error('reads failed');
-    const results = await r.client.writeOrders([
+    const { written: results } = await r.client.writeOrders([
       { snapshot: a, fields: { DeliveryModeCode: 'FIRST' }, what: 'first' },
       // the same ETag again: stale once the first write lands, so the whole changeset fails
       { snapshot: a, fields: { SalesOrderName: 'second' }, what: 'second' },

@@ -36,7 +36,7 @@ describe("Business Central's JSON batch", () => {
     const before = r.sim.bcOrder('USMF', order(1));
     const [a] = await r.client.readOrders([{ company, orderNumber: order(1) }], [['externalDocumentNumber', 'shipToName']]);
     if (!a || a instanceof D365Error) throw new Error('read failed');
-    const results = await r.client.writeOrders([
+    const { written: results } = await r.client.writeOrders([
       { snapshot: a, fields: { externalDocumentNumber: 'first' }, what: 'first' },
       { snapshot: a, fields: { shipToName: 'second' }, what: 'second' },
     ]);

@@ -1,0 +1,54 @@
+/**
+ * Issue 15 §2: in a steady $batch drain the next group's GETs travel in the same $batch as this
+ * group's changesets (different orders, so independent; still one request in flight), so each
+ * round trip after the first does the work of two.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { rig, type Rig } from './harness.ts';
+
+let r: Rig | undefined;
+afterEach(async () => {
+  await r?.close();
+  r = undefined;
+});
+
+const order = (i: number) => `SO-${String(i).padStart(6, '0')}`;
+const batches = (x: Rig) => x.sim.requestLog.filter((e) => e.method === 'POST' && e.path.endsWith('/$batch'));
+
+describe('read ahead', () => {
+  it('three groups of 10 go in 4 round trips, not 6, and every update lands', async () => {
+    r = await rig({ orders: 40 }, { batchSize: 10 });
+    // let the client learn the server takes $batch
+    r.enqueue(order(40), { DeliveryModeCode: 'WARM' });
+    r.enqueue(order(39), { DeliveryModeCode: 'WARM' });
+    await r.drainer.drainUntilIdle();
+    const before = batches(r).length;
+    for (let i = 1; i <= 30; i++) r.enqueue(order(i), { DeliveryModeCode: `RA${i}` });
+    expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 30, conflict: 0, failed: 0 });
+    expect(batches(r).length - before).toBe(4);
+    for (let i = 1; i <= 30; i++) expect(r.sim.order('USMF', order(i))!.DeliveryModeCode).toBe(`RA${i}`);
+    expect(r.outbox.counts()).toMatchObject({ pending: 0, sending: 0 });
+  });
+
+  it('a change queued for an order read ahead waits behind it instead of merging', async () => {
+    r = await rig({ orders: 40, latencyMs: 150 }, { batchSize: 5 });
+    for (let i = 1; i <= 10; i++) r.enqueue(order(i), { DeliveryModeCode: `A${i}` });
+    r.drainer.start();
+    // the second group (orders 6–10) is read ahead with the first group's PATCHes
+    const patching = () => r!.sim.requestLog.filter((e) => e.method === 'POST' && e.path.endsWith('/$batch')).length >= 2;
+    while (!patching()) await new Promise((res) => setTimeout(res, 10));
+    const later = r.enqueue(order(8), { DeliveryModeCode: 'LATER' });
+    while (r.outbox.get(later)!.state !== 'done') await new Promise((res) => setTimeout(res, 20));
+    const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(8)).map((w) => w.fields.DeliveryModeCode);
+    expect(writes).toEqual(['A8', 'LATER']);
+  });
+
+  it('a pause after a group lets go of the group read ahead: nothing taken is stranded', async () => {
+    r = await rig({ orders: 40 }, { batchSize: 5 });
+    for (let i = 1; i <= 10; i++) r.enqueue(order(i), { DeliveryModeCode: `P${i}` });
+    // the first group's PATCH batch is answered 429: the drain pauses
+    r.sim.script({ kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 }, { kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 });
+    expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 10 });
+    expect(r.outbox.db.prepare('SELECT count(*) AS n FROM updates WHERE taken = 1').get()).toEqual({ n: 0 });
+  });
+});
