@@ -205,7 +205,8 @@ export class Agent implements AgentHandlers, AgentHost {
     if (this.opts.demo !== undefined) return null;
     const stored = this.settings.stored();
     const state = this.link.state;
-    if (state.kind !== 'not-connected' && stored.kind === 'valid') return null;
+    // Without a link (the CLI's queue commands) a valid stored connection is all that can be known.
+    if (stored.kind === 'valid' && (state.kind !== 'not-connected' || this.opts.connect === false)) return null;
     const c = this.outbox.counts();
     const waiting = c.pending + c.sending;
     const why = stored.kind === 'invalid' ? ` ${stored.problem}` : state.kind === 'not-connected' && stored.kind === 'valid' ? ` ${state.reason}` : ` ${CONNECT_HINT}`;
@@ -216,10 +217,12 @@ export class Agent implements AgentHandlers, AgentHost {
 
   async status(): Promise<AgentStatus> {
     const state = this.link.state;
+    const stored = this.settings.stored();
+    const unlinked = this.opts.connect === false && stored.kind === 'valid';
     return {
       counts: this.outbox.counts(),
-      mode: state.kind === 'demo' ? 'demo' : state.kind === 'connected' ? 'd365' : 'not-connected',
-      target: state.kind === 'not-connected' ? '' : state.target,
+      mode: state.kind === 'demo' ? 'demo' : state.kind === 'connected' || unlinked ? 'd365' : 'not-connected',
+      target: state.kind !== 'not-connected' ? state.target : unlinked ? stored.connection.environmentUrl : '',
       connection: this.notConnectedLine(),
       company: this.company(undefined),
       drain: this.drainer.status(),

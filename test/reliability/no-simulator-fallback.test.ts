@@ -118,4 +118,17 @@ describe('with no D365 connection', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/is a demo outbox; the real outbox lives in the folder above it/);
   });
+
+  it('once connected, queue commands no longer say "not connected"', async () => {
+    const { Simulator } = await import('../../core/simulator/simulator.ts');
+    const sim = await Simulator.start({ orders: 3 });
+    cleanup.push(() => sim.stop());
+    const dir = tempDir();
+    const env = { OUTBOX_DATA_DIR: dir, OUTBOX_CLIENT_SECRET: 'sim-secret' };
+    expect((await runCliProcess(['connect', '--url', sim.url, '--tenant', 'sim-tenant', '--client-id', 'outbox-agent', '--authority', sim.authorityUrl], env)).code).toBe(0);
+    const queued = await runCliProcess(['enqueue', 'SO-000001', 'DeliveryModeCode=AIR'], { OUTBOX_DATA_DIR: dir });
+    expect(queued.code).toBe(0);
+    expect(queued.stderr).not.toMatch(/Not connected/);
+    expect((await runCliProcess(['status'], { OUTBOX_DATA_DIR: dir })).stderr).not.toMatch(/Not connected/);
+  });
 });
