@@ -6,6 +6,10 @@ import { exportConflicts, iterateConflicts, parseDateFilter } from './conflicts/
 import { CONNECT_HINT, D365Link } from './connection.ts';
 import { planImport } from './csv/import.ts';
 import { createDispatcher } from './d365/client.ts';
+import type { EntityModel } from './d365/edm.ts';
+import { fieldProblem, typeFields } from './d365/edm-values.ts';
+import { NOT_CONNECTED_NOTE } from './d365/metadata.ts';
+import { MetadataCache } from './d365/metadata-cache.ts';
 import { isD365Error } from './d365/errors.ts';
 import { Drainer, type DrainerOptions, type DrainSummary } from './engine/drainer.ts';
 import { DEFAULT_RETRY } from './engine/etag-retry.ts';
@@ -13,7 +17,8 @@ import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
 import { Outbox } from './outbox/outbox.ts';
-import { checkUpdate } from './outbox/update-input.ts';
+import type { Fields } from './outbox/types.ts';
+import { checkUpdate, type CheckedUpdate } from './outbox/update-input.ts';
 import { databaseFile } from './paths.ts';
 import type { SecretStore } from './secrets.ts';
 import { Settings } from './settings.ts';
@@ -93,6 +98,7 @@ export class Agent implements AgentHandlers, AgentHost {
       secrets: opts.secrets,
       envSecret: opts.envSecret,
       dispatcher: this.dispatcher,
+      metadata: new MetadataCache(outbox.db),
       now: opts.now,
       simulator: simulator ?? undefined,
       notice: (message) => {
@@ -151,6 +157,7 @@ export class Agent implements AgentHandlers, AgentHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.drainer.stop();
+      this.link.close();
       await this.simulator?.stop();
       await this.dispatcher.close();
       this.outbox.close();
@@ -185,12 +192,15 @@ export class Agent implements AgentHandlers, AgentHost {
     this.drainer.setClient(this.link.client, state.kind === 'not-connected' ? state.reason : undefined);
   }
 
-  /** Refuses field names the entity doesn't have; offline, says they were not checked. */
-  private async checkFieldNames(names: Iterable<string>): Promise<string | undefined> {
+  /**
+   * The entity model queued values are checked against (cached $metadata, however old, while
+   * D365 cannot be asked), or the note saying they were not checked.
+   */
+  private async model(): Promise<{ model: EntityModel } | { note: string }> {
     const catalog = this.link.catalog;
-    if (!catalog) return 'Not connected to D365: field names were not checked against its metadata.';
-    const r = await catalog.check(names);
-    return r.checked ? undefined : r.note;
+    if (!catalog) return { note: NOT_CONNECTED_NOTE };
+    const state = await catalog.current();
+    return state.checked ? { model: state.model } : { note: state.note };
   }
 
   private company(given: string | undefined): string {
@@ -283,20 +293,40 @@ export class Agent implements AgentHandlers, AgentHost {
       queuedBy: this.opts.queuedBy,
     });
     // Shape first, so a malformed input never costs a round trip to D365.
-    const note = await this.checkFieldNames(Object.keys(input.fields));
-    const result = this.outbox.enqueue(input);
+    const known = await this.model();
+    const checked = 'model' in known ? typedUpdate(known.model, input) : input;
+    if (Array.isArray(checked)) throw badInput(checked.join('; '));
+    const note = 'note' in known ? known.note : undefined;
+    const result = this.outbox.enqueue(checked);
     this.events.emit({ type: 'queued', id: result.id, company: input.company, orderNumber: input.orderNumber, coalesced: result.coalesced });
     this.drainer.wake();
     return note === undefined ? result : { ...result, note };
   }
 
-  private plan(csv: string) {
-    return planImport(csv, { defaultCompany: this.company(undefined), queuedBy: this.opts.queuedBy });
+  /** The file's rows checked as planImport does, then typed by $metadata: every bad row by its line. */
+  private async plan(csv: string) {
+    const plan = planImport(csv, { defaultCompany: this.company(undefined), queuedBy: this.opts.queuedBy });
+    const known = await this.model();
+    if (!('model' in known)) return { ...plan, note: known.note };
+    const model = known.model;
+    // A column D365 does not have (or may not change) is one problem of the header, not one per row.
+    const names = [...new Set(plan.rows.flatMap((r) => Object.keys(r.input.fields)))];
+    const header = names.map((n) => fieldProblem(model, n)).filter((p) => p !== null).map((message) => ({ line: 1, message: `column ${message}` }));
+    if (header.length > 0) return { rows: [], problems: [...header, ...plan.problems].sort((a, b) => a.line - b.line), note: undefined };
+    const rows: typeof plan.rows = [];
+    const problems = [...plan.problems];
+    for (const row of plan.rows) {
+      const typed = typedUpdate(model, row.input);
+      if (Array.isArray(typed)) problems.push({ line: row.line, message: typed.join('; ') });
+      else rows.push({ line: row.line, input: typed });
+    }
+    return { rows, problems: problems.sort((a, b) => a.line - b.line), note: undefined };
   }
 
   async previewImport(args: ApiArgs<'previewImport'>): Promise<ApiOutputs['previewImport']> {
-    const plan = this.plan(args.csv);
+    const plan = await this.plan(args.csv);
     return {
+      ...(plan.note === undefined ? {} : { note: plan.note }),
       rows: plan.rows.length,
       problems: plan.problems,
       sample: plan.rows.slice(0, 20).map((r) => ({
@@ -310,12 +340,12 @@ export class Agent implements AgentHandlers, AgentHost {
   }
 
   async importCsv(args: ApiArgs<'importCsv'>): Promise<ApiOutputs['importCsv']> {
-    const plan = this.plan(args.csv);
+    const plan = await this.plan(args.csv);
     if (plan.problems.length > 0) {
       const first = plan.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ');
       throw badInput(`${plan.problems.length} row(s) are wrong, nothing was imported: ${first}`);
     }
-    const note = await this.checkFieldNames(new Set(plan.rows.flatMap((r) => Object.keys(r.input.fields))));
+    const note = plan.note;
     const results = this.outbox.enqueueMany(plan.rows.map((r) => r.input));
     for (const [i, r] of results.entries()) {
       const input = plan.rows[i]!.input;
@@ -353,7 +383,17 @@ export class Agent implements AgentHandlers, AgentHost {
   }
 
   async resolveConflict(args: ApiArgs<'resolveConflict'>): Promise<ApiOutputs['resolveConflict']> {
-    const u = this.outbox.resolve(args.id, args.resolution, this.opts.queuedBy);
+    let resolution = args.resolution;
+    if (resolution.action === 'edit') {
+      // edited values are queued again: they are checked like any other
+      const known = await this.model();
+      if ('model' in known) {
+        const typed = typeFields(known.model, resolution.fields);
+        if (typed.problems.length > 0) throw badInput(typed.problems.join('; '));
+        resolution = { action: 'edit', fields: typed.fields };
+      }
+    }
+    const u = this.outbox.resolve(args.id, resolution, this.opts.queuedBy);
     this.events.emit({ type: 'changed', id: u.id, action: 'resolved' });
     this.drainer.wake();
     return u;
@@ -419,12 +459,17 @@ export class Agent implements AgentHandlers, AgentHost {
     const client = this.link.client;
     const state = this.link.state;
     if (!client || state.kind === 'not-connected') return { ok: false, message: state.kind === 'not-connected' ? state.reason : 'Not connected to D365.' };
-    try {
-      const fields = await client.entityFields();
-      return { ok: true, message: `Connected to ${state.target}: ${client.profile.entitySet} has ${fields.length} fields.` };
-    } catch (e) {
-      return { ok: false, message: e instanceof Error ? e.message : String(e) };
-    }
+    // reads $metadata afresh and keeps it: `outbox connect` leaves the CLI able to check values offline
+    const catalog = this.link.catalog;
+    const failed = catalog ? await catalog.refresh() : 'Not connected to D365.';
+    if (failed !== null) return { ok: false, message: failed };
+    const read = await catalog!.current();
+    const n = read.checked ? read.model.properties.length : 0;
+    return { ok: true, message: `Connected to ${state.target}: ${client.profile.entitySet} has ${n} fields.` };
+  }
+
+  async fieldCatalog(): Promise<ApiOutputs['fieldCatalog']> {
+    return (await this.link.catalog?.view()) ?? null;
   }
 
   /** Demo switching belongs to a host that can hold two agents (see DemoSwitch). */
@@ -435,6 +480,20 @@ export class Agent implements AgentHandlers, AgentHost {
   async leaveDemo(): Promise<ApiOutputs['leaveDemo']> {
     throw new OutboxError('INVALID_STATE', 'This agent is not showing the demo.');
   }
+}
+
+/**
+ * An update's values (and base) read as the types $metadata gives them, as a checked update;
+ * or every problem, in words a person can act on.
+ */
+function typedUpdate(model: EntityModel, u: CheckedUpdate): CheckedUpdate | string[] {
+  const fields = typeFields(model, u.fields);
+  // a base is checked only for fields that passed: one problem per field is enough
+  const given = u.base ? Object.fromEntries(Object.entries(u.base).filter(([name]) => name in fields.fields)) : null;
+  const base = given ? typeFields(model, given as Fields, 'base') : null;
+  const problems = [...fields.problems, ...(base?.problems ?? [])];
+  if (problems.length > 0) return problems;
+  return checkUpdate({ ...u, fields: fields.fields, base: base ? base.fields : null });
 }
 
 /** A folder holds either a demo outbox or a real one, and an agent of the other kind refuses it. */

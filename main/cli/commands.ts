@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDateFilter } from '../../core/conflicts/conflict-log.ts';
 import { CSV_ENCODINGS, decodeCsv, type CsvEncoding } from '../../core/csv/decode.ts';
+import { NOT_CONNECTED_NOTE } from '../../core/d365/metadata.ts';
 import type { Fields, Update, UpdateState } from '../../core/outbox/types.ts';
 import { UPDATE_STATES } from '../../core/outbox/types.ts';
 import { checkFieldName } from '../../core/outbox/update-input.ts';
@@ -35,6 +36,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
+}
+
+/** Says, on stderr, that the values were not checked against $metadata; with no connection at all the not-connected line says it already. */
+function uncheckedNote(ctx: CliContext, note: string | undefined): void {
+  if (note && note !== NOT_CONNECTED_NOTE) ctx.err(`outbox: ${note}\n`);
 }
 
 /** Says, on stderr, that nothing is being sent when no usable D365 connection is set. */
@@ -71,6 +77,7 @@ const enqueue: Command = {
     ctx.out(`${r.id}\n`);
     if (r.coalesced) ctx.err(`outbox: merged into the earlier pending update ${r.id} of order ${JSON.stringify(order.trim())}\n`);
     if (r.behind !== undefined) ctx.err(`outbox: queued behind update ${r.behind} of order ${JSON.stringify(order.trim())}, which is being sent; this one goes out after it\n`);
+    uncheckedNote(ctx, r.note);
     await notConnected(ctx);
   },
 };
@@ -116,6 +123,7 @@ const importCmd: Command = {
     }
     const r = await api.importCsv({ csv });
     ctx.out(`queued ${r.queued} ${r.queued === 1 ? 'row' : 'rows'} from ${name}` + (r.merged ? ` (${r.merged} merged into earlier pending updates)` : '') + '\n');
+    uncheckedNote(ctx, r.note);
     await notConnected(ctx);
   },
 };
