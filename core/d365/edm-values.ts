@@ -187,12 +187,21 @@ export interface TypedFields {
   problems: string[];
 }
 
+const INDEX = new WeakMap<EntityModel, Map<string, EdmProperty>>();
+
+/** The model's properties by name, built once per model (a CSV import checks every row against it). */
+function propertiesOf(model: EntityModel): Map<string, EdmProperty> {
+  let index = INDEX.get(model);
+  if (!index) INDEX.set(model, (index = new Map(model.properties.map((p) => [p.name, p]))));
+  return index;
+}
+
 /**
  * What is wrong with changing this field whatever the value: D365 has no such field (close
  * valid names are offered), or it is a key or computed by D365. Null when it may be changed.
  */
 export function fieldProblem(model: EntityModel, name: string): string | null {
-  const p = model.properties.find((x) => x.name === name);
+  const p = propertiesOf(model).get(name);
   if (!p) {
     const close = closeNames(name, model.properties.map((x) => x.name));
     return `${model.entitySet} has no field ${JSON.stringify(name)}${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}`;
@@ -214,7 +223,7 @@ export interface TypedFields {
  * exist: `fieldProblem` was asked about them with the new values.
  */
 export function typeFields(model: EntityModel, fields: Fields, what: 'value' | 'base' = 'value'): TypedFields {
-  const byName = new Map(model.properties.map((p) => [p.name, p]));
+  const byName = propertiesOf(model);
   const out: Fields = {};
   const problems: string[] = [];
   for (const [name, value] of Object.entries(fields)) {

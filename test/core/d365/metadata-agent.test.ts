@@ -185,6 +185,21 @@ describe.each(FLAVOURS)('$profile: every value is checked against the entity met
   });
 });
 
+describe('a conflict resolved by editing the values', () => {
+  it('checks the edited values like any queued value', async () => {
+    const sim = await simulator();
+    const { agent, api } = await agentOn(folder(), 'fo', sim.url);
+    const { id } = await api.enqueue({ orderNumber: 'SO-000008', fields: { SalesOrderStatus: 'Delivered' }, base: { SalesOrderStatus: 'Backorder' } });
+    sim.writeAsOtherUser('USMF', 'SO-000008', { SalesOrderStatus: 'Canceled' });
+    expect(await agent.drainUntilIdle()).toMatchObject({ conflict: 1 });
+    const bad = await agent.invoke('resolveConflict', { id, resolution: { action: 'edit', fields: { SalesOrderStatus: 'Shipped' } } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: "SalesOrderStatus must be one of: Backorder, Delivered, Invoiced, Canceled — got 'Shipped'" } });
+    expect((await api.getUpdate({ id })).update.state).toBe('conflict');
+    const edited = await api.resolveConflict({ id, resolution: { action: 'edit', fields: { SalesOrderStatus: 'invoiced' } } });
+    expect(edited.fields).toEqual({ SalesOrderStatus: 'Invoiced' });
+  });
+});
+
 describe('CSV import', () => {
   const csv = [
     'order,SalesOrderStatus,RequestedShippingDate,TotalDiscountPercentage',
