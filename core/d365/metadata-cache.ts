@@ -14,8 +14,9 @@ export interface CachedModel {
 }
 
 /**
- * The parsed entity models kept in the outbox database (table metadata_cache, migration 4),
- * one per connection. A row that no longer reads as a model of this version is as good as none.
+ * The parsed entity model kept in the outbox database (table metadata_cache, migration 4) for
+ * the connection it was read from. A row that no longer reads as a model of this version is as
+ * good as none.
  */
 export class MetadataCache {
   private readonly db: Database;
@@ -42,13 +43,17 @@ export class MetadataCache {
     return cached;
   }
 
+  /** Keeps the model of this connection, and only it: an outbox has one connection at a time (the demo's simulator a new port each run). */
   put(key: MetadataKey, cached: CachedModel): void {
-    this.db
-      .prepare(
-        `INSERT INTO metadata_cache (service_root, entity_set, model, fetched_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (service_root, entity_set) DO UPDATE SET model = excluded.model, fetched_at = excluded.fetched_at`,
-      )
-      .run(key.serviceRoot, key.entitySet, JSON.stringify(cached.model), cached.fetchedAt);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM metadata_cache WHERE service_root <> ? OR entity_set <> ?').run(key.serviceRoot, key.entitySet);
+      this.db
+        .prepare(
+          `INSERT INTO metadata_cache (service_root, entity_set, model, fetched_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (service_root, entity_set) DO UPDATE SET model = excluded.model, fetched_at = excluded.fetched_at`,
+        )
+        .run(key.serviceRoot, key.entitySet, JSON.stringify(cached.model), cached.fetchedAt);
+    })();
     this.memo.set(JSON.stringify([key.serviceRoot, key.entitySet]), cached);
   }
 }

@@ -107,7 +107,9 @@ export class FieldCatalog {
   /** The model values are checked against: the cached one, read again first when missing or a day old. */
   async current(): Promise<CatalogState> {
     const cached = this.cache.get(this.key);
-    if (cached && this.now() - cached.fetchedAt < this.maxAgeMs) return { checked: true, ...cached };
+    const age = cached ? this.now() - cached.fetchedAt : Infinity;
+    // a copy stamped in the future (the clock was set back) is read again too
+    if (cached && age >= 0 && age < this.maxAgeMs) return { checked: true, ...cached };
     if (!this.fetch) {
       if (cached) return { checked: true, ...cached };
       return { checked: false, note: `Not checked yet: no copy of D365's $metadata is kept here for ${this.key.serviceRoot} (it is read when the agent connects); ${LATER}.` };

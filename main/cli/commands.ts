@@ -53,7 +53,9 @@ const enqueue: Command = {
   usage: 'enqueue ORDER FIELD=VALUE [FIELD=VALUE…] [--base FIELD=VALUE]… [--company C]',
   summary: 'queue a change to one sales order and print its update id',
   details: [
-    'Values are text. --base gives the value you saw before deciding (repeat it per field); D365 is',
+    'Values are text, read by the field\'s type in D365\'s $metadata (kept in the outbox, so this works',
+    'offline): true/false, numbers, YYYY-MM-DD dates, enum members in any case; a wrong one is refused.',
+    '--base gives the value you saw before deciding (repeat it per field); D365 is',
     'checked against it so a change someone else made meanwhile is not overwritten silently.',
     'A change to an order that already has a pending update is merged into it (later values win);',
     'the id printed is then that update\'s, and a note says so on stderr.',

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../../core/agent.ts';
 import type { AgentApi } from '../../../core/api.ts';
@@ -14,6 +15,7 @@ import { DemoSwitch } from '../../../core/demo.ts';
 import { typeValue } from '../../../core/d365/edm-values.ts';
 import type { ProfileName } from '../../../core/d365/profile.ts';
 import type { Fields } from '../../../core/outbox/types.ts';
+import { databaseFile } from '../../../core/paths.ts';
 import { MemorySecretStore } from '../../../core/secrets.ts';
 import type { Connection } from '../../../core/settings.ts';
 import { Simulator } from '../../../core/simulator/simulator.ts';
@@ -334,6 +336,30 @@ describe('the cache of $metadata in the outbox', () => {
     expect(await refusal(agent, 'SO-000003', { SalesOrderStatus: 'Shipped' })).toMatch(/must be one of/);
     expect(metadataReads(sim)).toBe(3);
     expect((await api.fieldCatalog())?.checkedAt).toBe(Date.UTC(2027, 0, 5, 9, 0, 0));
+  });
+});
+
+describe('the cache keeps one connection’s model', () => {
+  it('a copy from the future (the clock was set back) is read again; another connection’s copy is dropped', async () => {
+    const sim = await simulator();
+    let clock = Date.UTC(2027, 5, 1, 12, 0, 0);
+    const dir = folder();
+    const { api } = await agentOn(dir, 'fo', sim.url, { now: () => clock });
+    await api.fieldCatalog();
+    expect(metadataReads(sim)).toBe(1);
+    clock -= 2 * 3600_000;
+    await api.enqueue({ orderNumber: 'SO-000001', fields: { DeliveryModeCode: '20' } });
+    expect(metadataReads(sim)).toBe(2);
+
+    const other = await simulator();
+    await api.saveSettings({ connection: connection('fo', other.url), secret: 'sim-secret' });
+    expect(await api.fieldCatalog()).not.toBeNull();
+    const db = new BetterSqlite3(databaseFile(dir), { readonly: true });
+    try {
+      expect(db.prepare('SELECT service_root FROM metadata_cache').pluck().all()).toEqual([`${other.url}/data`]);
+    } finally {
+      db.close();
+    }
   });
 });
 
