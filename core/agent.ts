@@ -17,7 +17,6 @@ import { OutboxError, badInput, isOutboxError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { Metrics } from './metrics.ts';
 import { Outbox } from './outbox/outbox.ts';
-import type { Fields } from './outbox/types.ts';
 import { checkUpdate, type CheckedUpdate } from './outbox/update-input.ts';
 import { databaseFile } from './paths.ts';
 import type { SecretStore } from './secrets.ts';
@@ -459,11 +458,11 @@ export class Agent implements AgentHandlers, AgentHost {
     const client = this.link.client;
     const state = this.link.state;
     if (!client || state.kind === 'not-connected') return { ok: false, message: state.kind === 'not-connected' ? state.reason : 'Not connected to D365.' };
-    // reads $metadata afresh and keeps it: `outbox connect` leaves the CLI able to check values offline
-    const catalog = this.link.catalog;
-    const failed = catalog ? await catalog.refresh() : 'Not connected to D365.';
+    // reads $metadata afresh and keeps it: after `outbox connect` the CLI checks values offline
+    const catalog = this.link.catalog!;
+    const failed = await catalog.refresh();
     if (failed !== null) return { ok: false, message: failed };
-    const read = await catalog!.current();
+    const read = await catalog.current();
     const n = read.checked ? read.model.properties.length : 0;
     return { ok: true, message: `Connected to ${state.target}: ${client.profile.entitySet} has ${n} fields.` };
   }
@@ -490,7 +489,7 @@ function typedUpdate(model: EntityModel, u: CheckedUpdate): CheckedUpdate | stri
   const fields = typeFields(model, u.fields);
   // a base is checked only for fields that passed: one problem per field is enough
   const given = u.base ? Object.fromEntries(Object.entries(u.base).filter(([name]) => name in fields.fields)) : null;
-  const base = given ? typeFields(model, given as Fields, 'base') : null;
+  const base = given ? typeFields(model, given, 'base') : null;
   const problems = [...fields.problems, ...(base?.problems ?? [])];
   if (problems.length > 0) return problems;
   return checkUpdate({ ...u, fields: fields.fields, base: base ? base.fields : null });

@@ -11,6 +11,8 @@ import type { DrainStatus } from './engine/drainer.ts';
 import type { Listener } from './events.ts';
 import type { MetricsSnapshot } from './metrics.ts';
 import type { FieldCatalogView } from './d365/metadata.ts';
+// the form's field descriptions, for the renderer (which imports core only through this file)
+export type { CatalogField, FieldCatalogView } from './d365/metadata.ts';
 import type { EnqueueResult, Notice, Page } from './outbox/outbox.ts';
 import { UPDATE_STATES, type Fields, type HistoryEvent, type StateCounts, type Update } from './outbox/types.ts';
 import { CompanySchema, FieldsSchema, UpdateRequestSchema, fieldNameProblem } from './outbox/update-input.ts';

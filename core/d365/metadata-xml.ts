@@ -20,7 +20,7 @@ const COMPUTED = 'Org.OData.Core.V1.Computed';
 
 /** Characters handed to the parser between two turns of the event loop. */
 const CHUNK = 1 << 20;
-/** Base types and enums referring to further types: more passes than this means a broken document. */
+/** Base types and enums referring to further types: more passes than this means broken CSDL. */
 const MAX_PASSES = 8;
 
 /** The document is not usable CSDL, or does not describe the entity set; the message says why. */
@@ -39,7 +39,7 @@ interface Tag {
 
 type Visitor = { open(tag: Tag, parents: readonly string[]): void; close?(name: string, parents: readonly string[]): void; text?(text: string, parents: readonly string[]): void };
 
-/** One pass over the document. `parents` are the names of the open elements around the current one. */
+/** One pass over the XML. `parents` are the names of the open elements around the current one. */
 async function walk(xml: string, visitor: Visitor): Promise<void> {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: string[] = [];
@@ -142,7 +142,7 @@ function facets(tag: Tag): { maxLength?: number; precision?: number; scale?: num
 }
 
 /**
- * The entity model of `entitySet` from a CSDL document. Throws MetadataError when the document
+ * The entity model of `entitySet` from CSDL XML. Throws MetadataError when the text
  * is not well-formed, not CSDL, or has no such entity set.
  */
 export async function parseMetadata(xml: string, entitySet: string): Promise<EntityModel> {
