@@ -137,7 +137,12 @@ export class FieldCatalog {
   private async waitFor(read: Promise<string | null>): Promise<string | null> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(`no answer within ${this.waitMs} ms`), this.waitMs);
+      timer = setTimeout(() => {
+        // the read goes on; until it ends (or retryAfterMs passes) nobody else waits for it
+        this.failedAt = this.now();
+        this.failure = `no answer within ${this.waitMs} ms`;
+        resolve(this.failure);
+      }, this.waitMs);
     });
     try {
       return await Promise.race([read, timeout]);
