@@ -117,8 +117,8 @@ export class FieldCatalog {
     let why: string | null = this.failure;
     if (this.now() - this.failedAt >= this.retryAfterMs) why = await this.waitFor(this.refresh());
     // a stale copy is better than none while D365 cannot be asked
-    const now = this.cache.get(this.key);
-    if (now) return { checked: true, ...now };
+    const kept = this.cache.get(this.key);
+    if (kept) return { checked: true, ...kept };
     return { checked: false, note: `Not checked yet: D365's $metadata could not be read (${why || 'no answer'}); ${LATER}.` };
   }
 
