@@ -7,6 +7,10 @@ import { CONNECT_HINT, D365Link } from './connection.ts';
 import { decodeCsv, detectEncoding, type CsvEncoding } from './csv/decode.ts';
 import { planImport } from './csv/import.ts';
 import { createDispatcher } from './d365/client.ts';
+import type { EntityModel } from './d365/edm.ts';
+import { fieldProblem, typeFields } from './d365/edm-values.ts';
+import { NOT_CONNECTED_NOTE } from './d365/metadata.ts';
+import { MetadataCache } from './d365/metadata-cache.ts';
 import { isD365Error } from './d365/errors.ts';
 import { Drainer, type DrainerOptions, type DrainSummary } from './engine/drainer.ts';
 import { DEFAULT_RETRY } from './engine/etag-retry.ts';
@@ -95,6 +99,7 @@ export class Agent implements AgentHandlers, AgentHost {
       secrets: opts.secrets,
       envSecret: opts.envSecret,
       dispatcher: this.dispatcher,
+      metadata: new MetadataCache(outbox.db),
       now: opts.now,
       simulator: simulator ?? undefined,
       notice: (message) => {
@@ -153,6 +158,7 @@ export class Agent implements AgentHandlers, AgentHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.drainer.stop();
+      this.link.close();
       await this.simulator?.stop();
       await this.dispatcher.close();
       this.outbox.close();
@@ -187,12 +193,15 @@ export class Agent implements AgentHandlers, AgentHost {
     this.drainer.setClient(this.link.client, state.kind === 'not-connected' ? state.reason : undefined);
   }
 
-  /** Refuses field names the entity doesn't have; offline, says they were not checked. */
-  private async checkFieldNames(names: Iterable<string>): Promise<string | undefined> {
+  /**
+   * The entity model queued values are checked against (cached $metadata, however old, while
+   * D365 cannot be asked), or the note saying they were not checked.
+   */
+  private async model(): Promise<{ model: EntityModel } | { note: string }> {
     const catalog = this.link.catalog;
-    if (!catalog) return 'Not connected to D365: field names were not checked against its metadata.';
-    const r = await catalog.check(names);
-    return r.checked ? undefined : r.note;
+    if (!catalog) return { note: NOT_CONNECTED_NOTE };
+    const state = await catalog.current();
+    return state.checked ? { model: state.model } : { note: state.note };
   }
 
   private company(given: string | undefined): string {
@@ -288,15 +297,21 @@ export class Agent implements AgentHandlers, AgentHost {
       queuedBy: this.opts.queuedBy,
     });
     // Shape first, so a malformed input never costs a round trip to D365.
-    const note = await this.checkFieldNames(Object.keys(input.fields));
-    const result = this.outbox.enqueue(input);
+    const known = await this.model();
+    const checked = 'model' in known ? typedUpdate(known.model, input) : input;
+    if (Array.isArray(checked)) throw badInput(checked.join('; '));
+    const note = 'note' in known ? known.note : undefined;
+    const result = this.outbox.enqueue(checked);
     this.events.emit({ type: 'queued', id: result.id, company: input.company, orderNumber: input.orderNumber, coalesced: result.coalesced });
     this.drainer.wake();
     return note === undefined ? result : { ...result, note };
   }
 
-  /** Reads the file as given (text, or bytes in the encoding found or chosen) and checks every row. */
-  private plan(args: ApiArgs<'importCsv'>) {
+  /**
+   * Reads the file as given (text, or bytes in the encoding found or chosen), checks every row
+   * as planImport does, then types the values by $metadata: every bad row by its line.
+   */
+  private async plan(args: ApiArgs<'importCsv'>) {
     let csv = args.csv;
     let encoding: CsvEncoding = 'utf-8';
     if (args.data !== undefined) {
@@ -309,12 +324,28 @@ export class Agent implements AgentHandlers, AgentHost {
       queuedBy: this.opts.queuedBy,
       delimiter: args.delimiter === 'auto' ? undefined : args.delimiter,
     });
-    return { ...plan, encoding };
+    const read = { encoding, delimiter: plan.delimiter };
+    const known = await this.model();
+    if (!('model' in known)) return { ...plan, ...read, note: known.note };
+    const model = known.model;
+    // A column D365 does not have (or may not change) is one problem of the header, not one per row.
+    const names = [...new Set(plan.rows.flatMap((r) => Object.keys(r.input.fields)))];
+    const header = names.map((n) => fieldProblem(model, n)).filter((p) => p !== null).map((message) => ({ line: 1, message: `column ${message}` }));
+    if (header.length > 0) return { rows: [], problems: [...header, ...plan.problems].sort((a, b) => a.line - b.line), ...read, note: undefined };
+    const rows: typeof plan.rows = [];
+    const problems = [...plan.problems];
+    for (const row of plan.rows) {
+      const typed = typedUpdate(model, row.input);
+      if (Array.isArray(typed)) problems.push({ line: row.line, message: typed.join('; ') });
+      else rows.push({ line: row.line, input: typed });
+    }
+    return { rows, problems: problems.sort((a, b) => a.line - b.line), ...read, note: undefined };
   }
 
   async previewImport(args: ApiArgs<'previewImport'>): Promise<ApiOutputs['previewImport']> {
-    const plan = this.plan(args);
+    const plan = await this.plan(args);
     return {
+      ...(plan.note === undefined ? {} : { note: plan.note }),
       rows: plan.rows.length,
       problems: plan.problems,
       encoding: plan.encoding,
@@ -330,12 +361,12 @@ export class Agent implements AgentHandlers, AgentHost {
   }
 
   async importCsv(args: ApiArgs<'importCsv'>): Promise<ApiOutputs['importCsv']> {
-    const plan = this.plan(args);
+    const plan = await this.plan(args);
     if (plan.problems.length > 0) {
       const first = plan.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`).join('; ');
       throw badInput(`${plan.problems.length} row(s) are wrong, nothing was imported: ${first}`);
     }
-    const note = await this.checkFieldNames(new Set(plan.rows.flatMap((r) => Object.keys(r.input.fields))));
+    const note = plan.note;
     const inputs = args.base === 'current' ? await this.withCurrentBase(plan.rows.map((r) => r.input)) : plan.rows.map((r) => r.input);
     const results = this.outbox.enqueueMany(inputs);
     for (const [i, r] of results.entries()) {
@@ -429,8 +460,10 @@ export class Agent implements AgentHandlers, AgentHost {
     // Without a new base, what was seen of the fields still changed stays their base.
     const kept = Object.fromEntries(Object.entries(old.base ?? {}).filter(([f]) => f in args.fields));
     const input = checkUpdate({ ...old, fields: args.fields, base: args.base === undefined ? kept : args.base, source: old.source, queuedBy: this.opts.queuedBy });
-    await this.checkFieldNames(Object.keys(input.fields));
-    const u = this.outbox.requeue(args.id, input.fields, input.base, this.opts.queuedBy);
+    const known = await this.model();
+    const checked = 'model' in known ? typedUpdate(known.model, input) : input;
+    if (Array.isArray(checked)) throw badInput(checked.join('; '));
+    const u = this.outbox.requeue(args.id, checked.fields, checked.base, this.opts.queuedBy);
     this.events.emit({ type: 'changed', id: u.id, action: 'requeued' });
     this.drainer.wake();
     return u;
@@ -452,7 +485,17 @@ export class Agent implements AgentHandlers, AgentHost {
   }
 
   async resolveConflict(args: ApiArgs<'resolveConflict'>): Promise<ApiOutputs['resolveConflict']> {
-    const u = this.outbox.resolve(args.id, args.resolution, this.opts.queuedBy);
+    let resolution = args.resolution;
+    if (resolution.action === 'edit') {
+      // edited values are queued again: they are checked like any other
+      const known = await this.model();
+      if ('model' in known) {
+        const typed = typeFields(known.model, resolution.fields);
+        if (typed.problems.length > 0) throw badInput(typed.problems.join('; '));
+        resolution = { action: 'edit', fields: typed.fields };
+      }
+    }
+    const u = this.outbox.resolve(args.id, resolution, this.opts.queuedBy);
     this.events.emit({ type: 'changed', id: u.id, action: 'resolved' });
     this.drainer.wake();
     return u;
@@ -518,12 +561,17 @@ export class Agent implements AgentHandlers, AgentHost {
     const client = this.link.client;
     const state = this.link.state;
     if (!client || state.kind === 'not-connected') return { ok: false, message: state.kind === 'not-connected' ? state.reason : 'Not connected to D365.' };
-    try {
-      const fields = await client.entityFields();
-      return { ok: true, message: `Connected to ${state.target}: ${client.profile.entitySet} has ${fields.length} fields.` };
-    } catch (e) {
-      return { ok: false, message: e instanceof Error ? e.message : String(e) };
-    }
+    // reads $metadata afresh and keeps it: after `outbox connect` the CLI checks values offline
+    const catalog = this.link.catalog!;
+    const failed = await catalog.refresh();
+    if (failed !== null) return { ok: false, message: failed };
+    const read = await catalog.current();
+    const n = read.checked ? read.model.properties.length : 0;
+    return { ok: true, message: `Connected to ${state.target}: ${client.profile.entitySet} has ${n} fields.` };
+  }
+
+  async fieldCatalog(): Promise<ApiOutputs['fieldCatalog']> {
+    return (await this.link.catalog?.view()) ?? null;
   }
 
   /** Demo switching belongs to a host that can hold two agents (see DemoSwitch). */
@@ -534,6 +582,20 @@ export class Agent implements AgentHandlers, AgentHost {
   async leaveDemo(): Promise<ApiOutputs['leaveDemo']> {
     throw new OutboxError('INVALID_STATE', 'This agent is not showing the demo.');
   }
+}
+
+/**
+ * An update's values (and base) read as the types $metadata gives them, as a checked update;
+ * or every problem, in words a person can act on.
+ */
+function typedUpdate(model: EntityModel, u: CheckedUpdate): CheckedUpdate | string[] {
+  const fields = typeFields(model, u.fields);
+  // a base is checked only for fields that passed: one problem per field is enough
+  const given = u.base ? Object.fromEntries(Object.entries(u.base).filter(([name]) => name in fields.fields)) : null;
+  const base = given ? typeFields(model, given, 'base') : null;
+  const problems = [...fields.problems, ...(base?.problems ?? [])];
+  if (problems.length > 0) return problems;
+  return checkUpdate({ ...u, fields: fields.fields, base: base ? base.fields : null });
 }
 
 /** A folder holds either a demo outbox or a real one, and an agent of the other kind refuses it. */

@@ -10,6 +10,9 @@ import type { ImportProblem } from './csv/import.ts';
 import type { DrainStatus } from './engine/drainer.ts';
 import type { Listener } from './events.ts';
 import type { MetricsSnapshot } from './metrics.ts';
+import type { FieldCatalogView } from './d365/metadata.ts';
+// the form's field descriptions, for the renderer (which imports core only through this file)
+export type { CatalogField, FieldCatalogView } from './d365/metadata.ts';
 import type { EnqueueResult, Notice, Page } from './outbox/outbox.ts';
 import { UPDATE_STATES, type Fields, type HistoryEvent, type StateCounts, type Update } from './outbox/types.ts';
 import { CompanySchema, FieldsSchema, UpdateRequestSchema, fieldNameProblem } from './outbox/update-input.ts';
@@ -66,6 +69,8 @@ export const API_SCHEMAS = {
   /** counters by hour; since/until (ISO) pick the hours shown */
   metrics: z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict().default({}),
   lookupOrder: z.object({ company: CompanySchema.optional(), orderNumber, fields: z.array(fieldName).min(1).max(100) }).strict(),
+  /** the entity's fields as $metadata declares them (types, lengths, enum members), for the form */
+  fieldCatalog: none,
   enqueue: UpdateRequestSchema.extend({ source: z.enum(['form', 'api', 'cli']).default('form') }).strict(),
   previewImport: csvImport,
   importCsv: csvImport,
@@ -152,8 +157,10 @@ export interface ImportPreview {
   /** how the file was read (found, or as chosen) */
   encoding: CsvEncoding;
   delimiter: CsvDelimiter;
-  /** the first rows as they will be queued */
+  /** the first rows as they will be queued (values read as their $metadata types) */
   sample: { line: number; company: string; orderNumber: string; fields: Fields; base: Fields | null }[];
+  /** "Not checked yet: …" when the values could not be checked against D365's $metadata */
+  note?: string;
 }
 
 export interface ExportFile {
@@ -181,7 +188,9 @@ export interface ApiOutputs {
   exportConflicts: ExportFile;
   metrics: MetricsSnapshot;
   lookupOrder: OrderLookup;
-  /** note: said when the field names could not be checked against D365's metadata */
+  /** null until $metadata has been read for this connection (then queued values are not checked yet) */
+  fieldCatalog: FieldCatalogView | null;
+  /** note: "Not checked yet: …" when the values could not be checked against D365's $metadata */
   enqueue: EnqueueResult & { note?: string };
   previewImport: ImportPreview;
   importCsv: { queued: number; merged: number; note?: string };

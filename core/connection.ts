@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { BatchSettings } from './d365/batch-settings.ts';
 import { D365Client } from './d365/client.ts';
 import { FieldCatalog } from './d365/metadata.ts';
+import type { MetadataCache, MetadataKey } from './d365/metadata-cache.ts';
 import { profileNamed } from './d365/profile.ts';
 import { EntraTokenSource } from './d365/token.ts';
 import { badInput } from './errors.ts';
@@ -24,6 +25,8 @@ export interface LinkOptions {
   /** OUTBOX_CLIENT_SECRET: used for any connection; never stored */
   envSecret?: string;
   dispatcher: Dispatcher;
+  /** the entity models read from $metadata, kept in the outbox */
+  metadata: MetadataCache;
   now?: () => number;
   /** demo mode: the embedded simulator, and only it */
   simulator?: Simulator;
@@ -39,6 +42,8 @@ export interface LinkOptions {
 export class D365Link {
   private readonly opts: LinkOptions;
   private current: { client: D365Client; catalog: FieldCatalog } | null = null;
+  /** the stored connection's cached model, for when there is no client (CLI queue commands, no secret) */
+  private offline: FieldCatalog | null = null;
   private linkState: LinkState = { kind: 'not-connected', reason: `No D365 connection is configured. ${CONNECT_HINT}` };
 
   constructor(opts: LinkOptions) {
@@ -53,8 +58,22 @@ export class D365Link {
     return this.current?.client ?? null;
   }
 
+  /** What queued values are checked against: the connected client's, else the stored connection's cache; null with no connection set up. */
   get catalog(): FieldCatalog | null {
-    return this.current?.catalog ?? null;
+    if (this.current) return this.current.catalog;
+    if (this.opts.simulator) return null;
+    const stored = this.opts.settings.stored();
+    if (stored.kind !== 'valid') return null;
+    const key = metadataKey(stored.connection);
+    if (!this.offline || this.offline.key.serviceRoot !== key.serviceRoot || this.offline.key.entitySet !== key.entitySet) {
+      this.offline = new FieldCatalog({ key, cache: this.opts.metadata, fetch: null, now: this.opts.now });
+    }
+    return this.offline;
+  }
+
+  /** Stops a $metadata read in flight (the agent is closing). */
+  close(): void {
+    this.current?.catalog.close();
   }
 
   /** Where the secret comes from, in words for Settings. */
@@ -64,10 +83,12 @@ export class D365Link {
 
   /** (Re)builds the client from the stored connection; a missing or unusable one leaves none. */
   async connect(): Promise<LinkState> {
+    this.current?.catalog.close();
     this.current = null;
     const sim = this.opts.simulator;
     if (sim) {
       this.use({ profile: 'fo', environmentUrl: sim.url, tenant: 'sim-tenant', clientId: 'outbox-agent', authorityUrl: sim.authorityUrl }, async () => 'sim-secret');
+      void this.current!.catalog.refresh();
       return (this.linkState = { kind: 'demo', target: sim.url });
     }
     const stored = this.opts.settings.stored();
@@ -81,6 +102,8 @@ export class D365Link {
       });
     }
     this.use(c, async () => (await this.secretFor(c)) ?? '');
+    // on connect, so that what is queued offline later is checked against a fresh copy
+    void this.current!.catalog.refresh();
     return (this.linkState = { kind: 'connected', target: c.environmentUrl });
   }
 
@@ -148,7 +171,7 @@ export class D365Link {
       this.opts.now,
     );
     const client = new D365Client({
-      serviceRoot: c.serviceRoot ?? `${c.environmentUrl.replace(/\/+$/, '')}${profile.servicePath}`,
+      serviceRoot: metadataKey(c).serviceRoot,
       profile,
       tokens,
       dispatcher: this.opts.dispatcher,
@@ -156,6 +179,13 @@ export class D365Link {
       batchSettings: c.batch,
       onBatchLearned: (batch, notice) => this.batchLearned(c, batch, notice),
     });
-    this.current = { client, catalog: new FieldCatalog(client, { now: this.opts.now }) };
+    const catalog = new FieldCatalog({ key: metadataKey(c), cache: this.opts.metadata, fetch: (signal) => client.entityModel(signal), now: this.opts.now });
+    this.current = { client, catalog };
   }
+}
+
+/** A connection's OData service root and entity set: what its $metadata is cached under. */
+function metadataKey(c: Connection): MetadataKey {
+  const profile = profileNamed(c.profile);
+  return { serviceRoot: (c.serviceRoot ?? `${c.environmentUrl.replace(/\/+$/, '')}${profile.servicePath}`).replace(/\/+$/, ''), entitySet: profile.entitySet };
 }

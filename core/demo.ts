@@ -140,18 +140,21 @@ export class DemoSwitch implements AgentHost {
   }
 }
 
-const DESK_CHANGES: { orderNumber: string; fields: Record<string, string> }[] = [
+/** A day for RequestedShippingDate, written in the type the entity's $metadata declares. */
+type ShippingDay = (day: string) => string;
+
+const deskChanges = (shippingDay: ShippingDay): { orderNumber: string; fields: Record<string, string> }[] => [
   { orderNumber: 'SO-000003', fields: { DeliveryModeCode: '30' } },
-  { orderNumber: 'SO-000007', fields: { RequestedShippingDate: '2027-01-15T12:00:00Z' } },
+  { orderNumber: 'SO-000007', fields: { RequestedShippingDate: shippingDay('2027-01-15') } },
   { orderNumber: 'SO-000011', fields: { CustomerRequisitionNumber: 'PO-4471' } },
   { orderNumber: 'SO-000015', fields: { SalesOrderStatus: 'Delivered' } },
-  { orderNumber: 'SO-000019', fields: { DeliveryModeCode: '20', RequestedShippingDate: '2027-02-01T12:00:00Z' } },
+  { orderNumber: 'SO-000019', fields: { DeliveryModeCode: '20', RequestedShippingDate: shippingDay('2027-02-01') } },
   { orderNumber: 'SO-000023', fields: { SalesOrderName: 'Fabrikam Denver (rush)' } },
 ];
 const MODES = ['10', '20', '30', 'AIR', 'TRUCK'];
 
 /** Someone in the office moved this order's date after the desk decided on it. */
-const DEMO_CONFLICT = { orderNumber: 'SO-000007', fields: { RequestedShippingDate: '2027-01-29T12:00:00Z' } };
+const demoConflict = (shippingDay: ShippingDay) => ({ orderNumber: 'SO-000007', fields: { RequestedShippingDate: shippingDay('2027-01-29') } });
 
 /**
  * The demo's desk: a few updates at once (one sure to conflict), then a new one every few
@@ -174,8 +177,14 @@ class DemoDesk {
   async seed(): Promise<void> {
     const status = await this.agent.status();
     if (Object.values(status.counts).some((n) => n > 0)) return;
-    for (const change of DESK_CHANGES) await this.queue(change.orderNumber, change.fields);
-    this.agent.simulator?.writeAsOtherUser('USMF', DEMO_CONFLICT.orderNumber, DEMO_CONFLICT.fields);
+    // Values are checked against $metadata when queued, so the demo speaks the type the simulator
+    // declares: F&O's dates are Edm.DateTimeOffset at noon UTC (2027-01-15T12:00:00Z), an Edm.Date is the day alone.
+    const catalog = await this.agent.api().fieldCatalog();
+    const dateOnly = catalog?.fields.find((f) => f.name === 'RequestedShippingDate')?.type === 'Edm.Date';
+    const shippingDay: ShippingDay = (day) => (dateOnly ? day : `${day}T12:00:00Z`);
+    for (const change of deskChanges(shippingDay)) await this.queue(change.orderNumber, change.fields);
+    const conflict = demoConflict(shippingDay);
+    this.agent.simulator?.writeAsOtherUser('USMF', conflict.orderNumber, conflict.fields);
   }
 
   start(): void {
@@ -183,7 +192,8 @@ class DemoDesk {
     this.timer = setInterval(() => {
       if (++this.n > DemoDesk.MAX) return this.stop();
       const order = `SO-${String(30 + ((this.n * 7) % 60)).padStart(6, '0')}`;
-      void this.queue(order, { DeliveryModeCode: MODES[this.n % MODES.length]! });
+      // a refusal here would be the demo's own bug; the next tick tries another order
+      this.queue(order, { DeliveryModeCode: MODES[this.n % MODES.length]! }).catch(() => {});
     }, this.everyMs);
     this.timer.unref();
   }
@@ -196,6 +206,8 @@ class DemoDesk {
   private async queue(orderNumber: string, fields: Record<string, string>): Promise<void> {
     const current = this.agent.simulator?.order('USMF', orderNumber);
     const base = current ? Object.fromEntries(Object.keys(fields).map((f) => [f, current[f] ?? null])) : null;
-    await this.agent.invoke('enqueue', { company: 'USMF', orderNumber, fields, base, source: 'api' });
+    const r = await this.agent.invoke('enqueue', { company: 'USMF', orderNumber, fields, base, source: 'api' });
+    // the demo's values must pass the same checks as a person's: say so loudly if they don't
+    if (!r.ok) throw new Error(`the demo's own update of ${orderNumber} was refused: ${r.error.message}`);
   }
 }

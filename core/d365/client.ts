@@ -3,8 +3,10 @@ import type { Fields, FieldValue, OrderKey } from '../outbox/types.ts';
 import type { BatchCall } from './batch.ts';
 import { BatchExchange } from './batch-exchange.ts';
 import type { BatchSettings } from './batch-settings.ts';
+import type { EntityModel } from './edm.ts';
 import { D365Error, disposition, isD365Error, networkError, parseRetryAfter } from './errors.ts';
 import { readLimited } from './http-body.ts';
+import { MetadataError, parseMetadata } from './metadata-xml.ts';
 import { orderReadUrl, orderWriteUrl, type EntityProfile } from './profile.ts';
 import type { TokenSource } from './token.ts';
 
@@ -19,6 +21,9 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000
 
 /** Every request, answer included, must be over within this: a server trickling a byte at a time cannot hold the drain. */
 export const DEFAULT_DEADLINE_MS = 120_000;
+
+/** A whole environment's $metadata (F&O: every public entity) is tens of megabytes; more than this is not metadata. */
+export const MAX_METADATA_BYTES = 256 * 1024 * 1024;
 
 /** Keep-alive pool with explicit timeouts: one per agent, shared by token and data calls. */
 export function createDispatcher(timeouts: Timeouts = DEFAULT_TIMEOUTS): Agent {
@@ -252,20 +257,32 @@ export class D365Client {
     return { etag: etagOf(this.parseJson(answer, what), answer.headers) };
   }
 
-  /** Field names of the entity from $metadata (to refuse unknown fields when queued). */
-  async entityFields(): Promise<string[]> {
+  /**
+   * The entity's fields with their types, from $metadata (to check values when they are queued).
+   * F&O's document describes every entity of the environment, so it may be far larger than any
+   * other answer.
+   */
+  async entityModel(signal?: AbortSignal): Promise<EntityModel> {
     const what = 'GET $metadata';
-    const answer = await this.send('GET', `${this.serviceRoot}/$metadata`, undefined, { accept: 'application/xml' }, what);
-    const set = new RegExp(`<EntitySet\\s+Name="${this.profile.entitySet}"\\s+EntityType="([^"]+)"`).exec(answer.text);
-    const typeName = set?.[1]?.split('.').pop();
-    if (!typeName) throw new D365Error('BAD_RESPONSE', `${what}: entity set ${this.profile.entitySet} not found in the metadata`, { status: answer.status });
-    const type = new RegExp(`<EntityType\\s+Name="${typeName}"[^>]*>([\\s\\S]*?)</EntityType>`).exec(answer.text);
-    if (!type) throw new D365Error('BAD_RESPONSE', `${what}: entity type ${typeName} not found in the metadata`, { status: answer.status });
-    return [...type[1]!.matchAll(/<Property\s+Name="([^"]+)"/g)].map((m) => m[1]!);
+    const answer = await this.send('GET', `${this.serviceRoot}/$metadata`, undefined, { accept: 'application/xml' }, what, undefined, { maxBytes: MAX_METADATA_BYTES, signal });
+    try {
+      return await parseMetadata(answer.text, this.profile.entitySet);
+    } catch (e) {
+      if (e instanceof MetadataError) throw new D365Error('BAD_RESPONSE', `${what}: ${e.message}`, { status: answer.status });
+      throw e;
+    }
   }
 
   /** `accept`: statuses handed back as answers instead of thrown (a $batch answer is judged whole). */
-  private async send(method: 'GET' | 'PATCH' | 'POST', url: string, body: string | undefined, headers: Record<string, string>, what: string, accept?: (status: number) => boolean): Promise<Answer> {
+  private async send(
+    method: 'GET' | 'PATCH' | 'POST',
+    url: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    what: string,
+    accept?: (status: number) => boolean,
+    limits: { maxBytes?: number; signal?: AbortSignal } = {},
+  ): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.token();
       let answer: Answer;
@@ -281,9 +298,9 @@ export class D365Client {
             authorization: `Bearer ${token}`,
           },
           body,
-          signal: AbortSignal.timeout(this.deadlineMs),
+          signal: limits.signal ? AbortSignal.any([limits.signal, AbortSignal.timeout(this.deadlineMs)]) : AbortSignal.timeout(this.deadlineMs),
         });
-        answer = { status: res.statusCode, headers: res.headers, text: await readLimited(res.body, this.maxBodyBytes, what) };
+        answer = { status: res.statusCode, headers: res.headers, text: await readLimited(res.body, limits.maxBytes ?? this.maxBodyBytes, what) };
       } catch (e) {
         throw networkError(e, what, this.deadlineMs);
       }

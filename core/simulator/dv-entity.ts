@@ -47,6 +47,10 @@ export const DV_SALES_ORDER: EntitySchema = {
       next: (rng, current) => pick(rng, SHIPPING_METHODS.filter((m) => m !== current)),
     },
     { name: 'shipto_name', type: 'Edm.String', maxLength: 200, next: (rng) => `Dock ${randomInt(rng, 1, 100)}` },
+    // the customer collects the order: Dataverse's two-option fields are Edm.Boolean
+    { name: 'willcall', type: 'Edm.Boolean' },
+    // money and percentages: Dataverse declares its decimals Scale="Variable"
+    { name: 'discountpercentage', type: 'Edm.Decimal' },
     { name: 'modifiedon', type: 'Edm.DateTimeOffset', readOnly: true },
   ],
 };
@@ -98,6 +102,8 @@ export function dvMirror(company: string, fo: SalesOrder): SalesOrder {
     requestdeliveryby: '2026-12-01',
     shippingmethodcode: 1,
     shipto_name: '',
+    willcall: false,
+    discountpercentage: 0,
   };
   for (const [name, value] of Object.entries(fo)) {
     const dvName = FO_TO_DV[name];

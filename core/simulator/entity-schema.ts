@@ -11,6 +11,9 @@ export interface PropertySpec {
   /** an Edm.Int32 choice (a Dataverse option set): the values it accepts */
   options?: readonly number[];
   maxLength?: number;
+  /** Edm.Decimal facets: digits in all, and after the decimal point */
+  precision?: number;
+  scale?: number;
   key?: boolean;
   /** refused in a PATCH body (BC system fields) */
   readOnly?: boolean;
@@ -116,9 +119,12 @@ export function checkValue(spec: PropertySpec, value: unknown): ValueCheck {
     case 'Edm.Guid':
       if (typeof value !== 'string' || !GUID.test(value)) return cannotConvert(value, spec.type);
       return { ok: true, value: value.toLowerCase() };
-    case 'Edm.Decimal':
+    case 'Edm.Decimal': {
       if (typeof value !== 'number' || !Number.isFinite(value)) return cannotConvert(value, spec.type);
+      const fraction = value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 20 }).split('.')[1] ?? '';
+      if (spec.scale !== undefined && fraction.length > spec.scale) return cannotConvert(value, `Edm.Decimal(Scale=${spec.scale})`);
       return { ok: true, value };
+    }
     case 'Edm.Int32':
       if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31) return cannotConvert(value, spec.type);
       if (spec.options && !spec.options.includes(value)) {
@@ -131,6 +137,11 @@ export function checkValue(spec: PropertySpec, value: unknown): ValueCheck {
     default:
       return cannotConvert(value, spec.type);
   }
+}
+
+/** How D365 writes a member name that is no identifier: XmlConvert escapes ("In Review" → In_x0020_Review). */
+export function encodeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`);
 }
 
 function escapeXml(text: string): string {
@@ -153,13 +164,15 @@ export function csdl(schema: EntitySchema, containerName: string): string {
   ];
   for (const p of schema.properties) {
     const maxLength = p.maxLength !== undefined ? ` MaxLength="${p.maxLength}"` : '';
-    lines.push(`        <Property Name="${escapeXml(p.name)}" Type="${escapeXml(p.type)}" Nullable="false"${maxLength} />`);
+    const precision = p.precision !== undefined ? ` Precision="${p.precision}"` : '';
+    const scale = p.scale !== undefined ? ` Scale="${p.scale}"` : p.type === 'Edm.Decimal' ? ' Scale="Variable"' : '';
+    lines.push(`        <Property Name="${escapeXml(p.name)}" Type="${escapeXml(p.type)}" Nullable="false"${maxLength}${precision}${scale} />`);
   }
   lines.push('      </EntityType>');
   for (const [qualified, members] of enums) {
     const name = qualified.slice(qualified.lastIndexOf('.') + 1);
     lines.push(`      <EnumType Name="${escapeXml(name)}">`);
-    members.forEach((m, i) => lines.push(`        <Member Name="${escapeXml(m.replace(/\s+/g, '_'))}" Value="${i}" />`));
+    members.forEach((m, i) => lines.push(`        <Member Name="${escapeXml(encodeName(m))}" Value="${i}" />`));
     lines.push('      </EnumType>');
   }
   lines.push(

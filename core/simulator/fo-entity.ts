@@ -86,6 +86,8 @@ export const SALES_ORDER_HEADER: EntitySchema = {
       next: (rng) => `${pick(rng, CUSTOMERS)[1]} dock ${randomInt(rng, 1, 10)}`,
     },
     { name: 'CurrencyCode', type: 'Edm.String', maxLength: 3, next: (rng, current) => differentFrom(rng, ['USD', 'EUR', 'CAD'], current) },
+    // a percentage with two decimals: the facets give the agent's queue-time check something to hold to
+    { name: 'TotalDiscountPercentage', type: 'Edm.Decimal', precision: 5, scale: 2 },
   ],
 };
 
@@ -114,6 +116,7 @@ export function defaultFoOrder(company: string, orderNumber: string, index: numb
     ShippingWarehouseId: WAREHOUSES[index % WAREHOUSES.length] as string,
     DeliveryAddressName: name,
     CurrencyCode: 'USD',
+    TotalDiscountPercentage: 0,
   };
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDateFilter } from '../../core/conflicts/conflict-log.ts';
 import { CSV_ENCODINGS, decodeCsv, type CsvEncoding } from '../../core/csv/decode.ts';
+import { NOT_CONNECTED_NOTE } from '../../core/d365/metadata.ts';
 import type { Fields, Update, UpdateState } from '../../core/outbox/types.ts';
 import { UPDATE_STATES } from '../../core/outbox/types.ts';
 import { checkFieldName } from '../../core/outbox/update-input.ts';
@@ -37,6 +38,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Says, on stderr, that the values were not checked against $metadata; with no connection at all the not-connected line says it already. */
+function uncheckedNote(ctx: CliContext, note: string | undefined): void {
+  if (note && note !== NOT_CONNECTED_NOTE) ctx.err(`outbox: ${note}\n`);
+}
+
 /** Says, on stderr, that nothing is being sent when no usable D365 connection is set. */
 async function notConnected(ctx: CliContext): Promise<void> {
   const line = (await (await ctx.api()).status()).connection;
@@ -47,7 +53,9 @@ const enqueue: Command = {
   usage: 'enqueue ORDER FIELD=VALUE [FIELD=VALUE…] [--base FIELD=VALUE]… [--company C]',
   summary: 'queue a change to one sales order and print its update id',
   details: [
-    'Values are text. --base gives the value you saw before deciding (repeat it per field); D365 is',
+    'Values are text, read by the field\'s type in D365\'s $metadata (kept in the outbox, so this works',
+    'offline): true/false, numbers, YYYY-MM-DD dates, enum members in any case; a wrong one is refused.',
+    '--base gives the value you saw before deciding (repeat it per field); D365 is',
     'checked against it so a change someone else made meanwhile is not overwritten silently.',
     'A change to an order that already has a pending update is merged into it (later values win);',
     'the id printed is then that update\'s, and a note says so on stderr.',
@@ -71,6 +79,7 @@ const enqueue: Command = {
     ctx.out(`${r.id}\n`);
     if (r.coalesced) ctx.err(`outbox: merged into the earlier pending update ${r.id} of order ${JSON.stringify(order.trim())}\n`);
     if (r.behind !== undefined) ctx.err(`outbox: queued behind update ${r.behind} of order ${JSON.stringify(order.trim())}, which is being sent; this one goes out after it\n`);
+    uncheckedNote(ctx, r.note);
     await notConnected(ctx);
   },
 };
@@ -116,6 +125,7 @@ const importCmd: Command = {
     }
     const r = await api.importCsv({ csv });
     ctx.out(`queued ${r.queued} ${r.queued === 1 ? 'row' : 'rows'} from ${name}` + (r.merged ? ` (${r.merged} merged into earlier pending updates)` : '') + '\n');
+    uncheckedNote(ctx, r.note);
     await notConnected(ctx);
   },
 };

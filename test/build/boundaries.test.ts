@@ -102,6 +102,7 @@ describe('module boundaries', () => {
       // written with the update's state in one transaction, read by the log and its exports
       conflicts: ['core/outbox/outbox.ts', 'core/conflicts/conflict-log.ts'],
       metrics_by_hour: ['core/metrics.ts'],
+      metadata_cache: ['core/d365/metadata-cache.ts'],
       settings: ['core/settings.ts'],
     };
     // SQL is written in upper case here; prose ("reads a file into updates") is not

@@ -295,7 +295,7 @@ describe('field names are checked against $metadata when online', () => {
     expect(sim.requestLog.filter((e) => e.path.endsWith('/$metadata'))).toHaveLength(1);
   });
 
-  it('offline, the update is queued anyway with a note that the names were not checked', { timeout: 20_000 }, async () => {
+  it('offline with no copy of $metadata, the update is queued anyway with the note "not checked yet"', { timeout: 20_000 }, async () => {
     const offDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-meta-'));
     const down = await Simulator.start({ orders: 1 });
     const url = down.url;
@@ -305,7 +305,7 @@ describe('field names are checked against $metadata when online', () => {
       await a.api().saveSettings({ connection: { profile: 'fo', environmentUrl: url, tenant: 'sim-tenant', clientId: 'outbox-agent', authorityUrl: url }, secret: 'sim-secret' });
       const r = await a.api().enqueue({ orderNumber: 'SO-000001', fields: { NoSuchField: '1' } });
       expect(r.id).toBeGreaterThan(0);
-      expect(r.note).toMatch(/Field names were not checked against D365 \(\$metadata could not be read: .*connection refused/);
+      expect(r.note).toMatch(/^Not checked yet: D365's \$metadata could not be read \(.*connection refused\)/);
       expect((await a.api().status()).counts.pending).toBe(1);
     } finally {
       await a.close();

@@ -210,8 +210,9 @@ describe('$batch, conformant and robust', () => {
     r = await buildRig({ sim: { orders: 12 }, drainer: { batchSize: 12 }, client: { batchSettings: { maxOperations: 5 } } });
     enqueueMany(r, 12);
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 12 });
-    // 12 reads in 5+5+2, then 12 writes in 5+5+2
-    expect(batches(r)).toHaveLength(6);
+    // groups of 2 (half the limit: a group's writes carry the next group's reads): the reads of
+    // the first group, then 6 batches of its writes with the next group's reads, 4 operations each
+    expect(batches(r)).toHaveLength(7);
   });
 });
 
