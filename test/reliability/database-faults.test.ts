@@ -162,7 +162,8 @@ describe('database failure modes: a clear message and nothing lost', () => {
   it('a full disk: DB_FULL on enqueue and on a bulk import; earlier rows intact; fine once space is back', { timeout: 20_000 }, async () => {
     const dir = tempDir();
     const outbox = Outbox.open(databaseFile(dir));
-    const agent = await Agent.open({ dataDir: dir, outbox, secrets: new MemorySecretStore(), queuedBy: 'tester', demo: { orders: 5 } });
+    // No link to D365: this is about the disk, and values are queued unchecked (no $metadata limits).
+    const agent = await Agent.open({ dataDir: dir, outbox, secrets: new MemorySecretStore(), queuedBy: 'tester', connect: false });
     try {
       const api = agent.api();
       for (let i = 1; i <= 20; i++) await api.enqueue({ orderNumber: `SO-${String(i).padStart(6, '0')}`, fields: { SalesOrderName: `row ${i}` } });
