@@ -1,13 +1,39 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createDispatcher, D365Client } from '../../../core/d365/client.ts';
 import { PROFILES } from '../../../core/d365/profile.ts';
+import { Drainer, type DrainerOptions } from '../../../core/engine/drainer.ts';
+import { Metrics } from '../../../core/metrics.ts';
 import { Outbox } from '../../../core/outbox/outbox.ts';
-import { nextEvent, rig, type Rig } from './harness.ts';
+import { FakeScheduler } from '../../support/fake-scheduler.ts';
+import { buildRig, FAST, nextEvent, rig, type Rig } from './harness.ts';
 
 let r: Rig | null = null;
-afterEach(async () => {
+const cleanups: (() => Promise<void>)[] = [];
+async function closeRig(): Promise<void> {
+  for (const c of cleanups.splice(0)) await c();
   await r?.close();
   r = null;
-});
+}
+afterEach(closeRig);
+
+/**
+ * The rig with the drain, the client, the metrics and the simulator's logs on one fake clock,
+ * so a test waits out a backoff or a Retry-After without sleeping. 14:10 UTC: any time zone is
+ * then inside one hour of day for the few minutes a test moves the clock.
+ */
+async function onFakeClock(options: DrainerOptions = {}, start = Date.UTC(2026, 10, 22, 14, 10)) {
+  const clock = new FakeScheduler(start);
+  r = await buildRig({ sim: { now: clock.now } });
+  const dispatcher = createDispatcher({ connectMs: 2000, headersMs: 2000, bodyMs: 2000 });
+  const client = new D365Client({ serviceRoot: r.client.serviceRoot, profile: r.client.profile, tokens: r.tokens, dispatcher, now: clock.now });
+  const metrics = new Metrics(r.outbox.db, clock.now);
+  const drainer = new Drainer(r.outbox, client, r.events, metrics, { ...FAST, ...options, scheduler: clock });
+  cleanups.push(async () => {
+    await drainer.stop();
+    await dispatcher.close();
+  });
+  return { clock, drainer, metrics, rig: r };
+}
 
 const patches = (x: Rig) => x.sim.requestLog.filter((e) => e.method === 'PATCH');
 
@@ -110,28 +136,35 @@ describe('drainer against the simulator over real HTTP', () => {
   });
 
   it('honours Retry-After in seconds: no request before it runs out, the whole drain waits', async () => {
-    r = await rig({}, { batchSize: 1 });
-    r.sim.script({ method: 'GET', kind: 'throttle', retryAfter: 3 });
-    r.enqueue('SO-000008', { DeliveryModeCode: '70' });
-    r.enqueue('SO-000009', { DeliveryModeCode: '70' });
-    const paused = nextEvent(r, (e) => e.type === 'paused' && e.reason === 'throttled');
-    expect((await r.drainer.drainUntilIdle()).done).toBe(2);
-    await paused;
-    const log = r.sim.requestLog.filter((e) => e.path.startsWith('/data'));
+    const f = await onFakeClock({ batchSize: 1 });
+    f.rig.sim.script({ method: 'GET', kind: 'throttle', retryAfter: 3 });
+    f.rig.enqueue('SO-000008', { DeliveryModeCode: '70' });
+    f.rig.enqueue('SO-000009', { DeliveryModeCode: '70' });
+    const paused = nextEvent(f.rig, (e) => e.type === 'paused' && e.reason === 'throttled');
+    const drain = f.drainer.drainUntilIdle();
+    expect(await f.clock.drive(drain)).toBe(true);
+    expect((await drain).done).toBe(2);
+    expect(await paused).toMatchObject({ until: expect.any(Number), message: expect.stringContaining('asked to wait 3 s') });
+    // the simulator logs on the same clock: nothing reached it until the 3 s were over
+    const log = f.rig.sim.requestLog.filter((e) => e.path.startsWith('/data'));
     const throttled = log.findIndex((e) => e.status === 429);
     expect(throttled).toBeGreaterThanOrEqual(0);
     const next = log[throttled + 1]!;
     expect(next.at - log[throttled]!.at).toBeGreaterThanOrEqual(3000);
+    expect(f.clock.slept).toContain(3000);
   });
 
   it('honours Retry-After as an HTTP date', async () => {
-    r = await rig();
-    const until = new Date(Math.ceil((Date.now() + 2500) / 1000) * 1000);
-    r.sim.script({ method: 'PATCH', kind: 'throttle', retryAfter: until });
-    r.enqueue('SO-000010', { DeliveryModeCode: '80' });
-    expect((await r.drainer.drainUntilIdle()).done).toBe(1);
-    const log = r.sim.requestLog.filter((e) => e.path.startsWith('/data'));
+    const f = await onFakeClock();
+    const until = new Date(Math.ceil((f.clock.now() + 2500) / 1000) * 1000);
+    f.rig.sim.script({ method: 'PATCH', kind: 'throttle', retryAfter: until });
+    f.rig.enqueue('SO-000010', { DeliveryModeCode: '80' });
+    const drain = f.drainer.drainUntilIdle();
+    expect(await f.clock.drive(drain)).toBe(true);
+    expect((await drain).done).toBe(1);
+    const log = f.rig.sim.requestLog.filter((e) => e.path.startsWith('/data'));
     const throttled = log.findIndex((e) => e.status === 429);
+    expect(throttled).toBeGreaterThanOrEqual(0);
     expect(log[throttled + 1]!.at).toBeGreaterThanOrEqual(until.getTime());
   });
 
@@ -337,21 +370,39 @@ describe('drainer against the simulator over real HTTP', () => {
       for (let i = 0; i < 5; i++) x.sim.script({ method: 'PATCH', kind: 'writer', fields: { SalesOrderName: `busy ${i}` } });
     };
     // A quiet hour: 5 lost races in a row exceed the limit of 3; the update waits for a later pass.
-    r = await rig({}, { batchSize: 1, gaveUpDelayMs: 60_000 });
-    stubborn(r);
-    const quiet = r.enqueue('SO-000003', { DeliveryModeCode: 'Q' });
-    const summary = await Promise.race([r.drainer.drainUntilIdle(), new Promise<null>((res) => setTimeout(() => res(null), 1500))]);
-    expect(summary).toBeNull();
-    expect(r.outbox.get(quiet)!.state).toBe('pending');
-    expect(r.outbox.get(quiet)!.lastError!.message).toMatch(/after 4 tries/);
-    await r.close();
+    const quiet = await onFakeClock({ batchSize: 1, gaveUpDelayMs: 60_000 });
+    stubborn(quiet.rig);
+    const id = quiet.rig.enqueue('SO-000003', { DeliveryModeCode: 'Q' });
+    const waiting = quiet.drainer.drainUntilIdle();
+    // the drain is asleep until the next pass, a minute away: it did not finish
+    expect(await quiet.clock.drive(waiting, { stopAtWaitMs: 60_000 })).toBe(false);
+    expect(quiet.rig.outbox.get(id)!.state).toBe('pending');
+    expect(quiet.rig.outbox.get(id)!.lastError!.message).toMatch(/after 4 tries/);
+    expect(quiet.rig.outbox.get(id)!.nextAttemptAt).toBe(quiet.clock.now() + 60_000);
+    await quiet.drainer.stop();
+    await waiting;
+    await closeRig();
     // A busy hour (half the requests lost the race): the limit grows and the same update goes through.
-    r = await rig({}, { batchSize: 1, gaveUpDelayMs: 60_000 });
-    const hourStart = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-    r.outbox.db.prepare('INSERT INTO metrics_by_hour (hour_start, requests, concurrency_errors) VALUES (?, 100, 50)').run(hourStart);
-    stubborn(r);
-    const busy = r.enqueue('SO-000003', { DeliveryModeCode: 'B' });
-    expect((await r.drainer.drainUntilIdle()).done).toBe(1);
-    expect(r.outbox.history(busy).filter((h) => h.kind === 'retrying')).toHaveLength(5);
+    const busy = await onFakeClock({ batchSize: 1, gaveUpDelayMs: 60_000 });
+    const hourStart = Math.floor(busy.clock.now() / 3_600_000) * 3_600_000;
+    busy.rig.outbox.db.prepare('INSERT INTO metrics_by_hour (hour_start, requests, concurrency_errors) VALUES (?, 100, 50)').run(hourStart);
+    expect(busy.metrics.rateThisHour()).toBe(0.5);
+    stubborn(busy.rig);
+    const again = busy.rig.enqueue('SO-000003', { DeliveryModeCode: 'B' });
+    const drain = busy.drainer.drainUntilIdle();
+    expect(await busy.clock.drive(drain)).toBe(true);
+    expect((await drain).done).toBe(1);
+    expect(busy.rig.outbox.history(again).filter((h) => h.kind === 'retrying')).toHaveLength(5);
+  });
+
+  it('the hour that counts is the hour of day on the agent\'s clock, whenever the test runs', async () => {
+    for (const hour of [0, 9, 23]) {
+      const f = await onFakeClock({}, Date.UTC(2026, 10, 22, hour, 10));
+      const start = Math.floor(f.clock.now() / 3_600_000) * 3_600_000;
+      // the same hour a day earlier counts; the hour before does not
+      f.rig.outbox.db.prepare('INSERT INTO metrics_by_hour (hour_start, requests, concurrency_errors) VALUES (?, 40, 10), (?, 40, 40)').run(start - 24 * 3_600_000, start - 3_600_000);
+      expect(f.metrics.rateThisHour()).toBe(0.25);
+      await closeRig();
+    }
   });
 });
