@@ -47,8 +47,9 @@ export class DemoSwitch implements AgentHost {
     const host = new DemoSwitch(await Agent.open(opts), opts);
     let demo = opts.startInDemo === true;
     if (opts.startInDemo === 'when-new') {
-      const real = await host.real.status();
-      demo = real.mode === 'not-connected' && Object.values(real.counts).every((n) => n === 0);
+      // Fresh: no connection stored (not even an unusable one) and nothing ever queued.
+      const [real, settings] = await Promise.all([host.real.status(), host.real.getSettings()]);
+      demo = settings.connection === null && settings.problem === null && Object.values(real.counts).every((n) => n === 0);
     }
     if (demo) await host.enterDemo();
     return host;

@@ -135,14 +135,18 @@ export class Metrics {
     };
   }
 
-  /** The concurrency error rate measured at this hour of day, over the last 28 days (null until enough requests). */
+  /**
+   * The concurrency error rate measured at this hour of day, over the last 28 days (null until
+   * enough requests). Hours of day are UTC hours: the buckets are, and in a time zone half an
+   * hour off UTC a local hour would straddle two of them.
+   */
   rateThisHour(minRequests = 20): number | null {
     const now = this.now();
-    const hourOfDay = new Date(now).getHours();
+    const hourOfDay = new Date(now).getUTCHours();
     let requests = 0;
     let errors = 0;
     const add = (start: number, r: number, c: number) => {
-      if (new Date(start).getHours() !== hourOfDay) return;
+      if (new Date(start).getUTCHours() !== hourOfDay) return;
       requests += r;
       errors += c;
     };

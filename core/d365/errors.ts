@@ -69,12 +69,22 @@ export function isD365Error(e: unknown): e is D365Error {
   return typeof e === 'object' && e !== null && (e as { tag?: unknown }).tag === 'D365Error';
 }
 
+const HTTP_DATE = [
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
 /** Retry-After as delta-seconds or an HTTP date; never capped: D365 means what it says. */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | null {
   const v = Array.isArray(value) ? value[0] : value;
   if (v === undefined || v.trim() === '') return null;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const at = Date.parse(v);
+  const t = v.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  // Only the HTTP-date forms (RFC 9110: IMF-fixdate, RFC 850, asctime): Date.parse would read
+  // "1.5" or "12 apples" as some date in the past, a wait of 0 — and hammer a throttling server.
+  if (!HTTP_DATE.some((re) => re.test(t))) return null;
+  const at = Date.parse(t);
   if (Number.isNaN(at)) return null;
   return Math.max(0, at - now);
 }

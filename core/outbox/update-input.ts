@@ -14,6 +14,8 @@ export const LIMITS = { orderNumber: 200, company: 64, profile: 32, queuedBy: 20
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,127}$/;
 // Tab, CR and LF are legitimate inside text values; other control characters are not.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// An order number or a company is one visible line: no control character at all.
+const KEY_CONTROL = /[\u0000-\u001f\u007f]/;
 // Characters that make two different order numbers look the same: bidi controls, zero-width marks.
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
 
@@ -31,7 +33,7 @@ function keyText(what: string, max: number) {
       const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
       if (s === '' && !INVISIBLE.test(raw)) fail(`${what} is empty`);
       else if (s.length > max) fail(`${what} is ${s.length} characters long; the limit is ${max}`);
-      else if (CONTROL.test(s)) fail(`${what} ${JSON.stringify(s)} contains a control character`);
+      else if (KEY_CONTROL.test(s)) fail(`${what} ${JSON.stringify(s)} contains a control character`);
       else if (INVISIBLE.test(raw)) fail(`${what} ${JSON.stringify(raw)} contains an invisible character (a direction mark or zero-width space); type it again`);
     })
     .transform((s) => s.normalize('NFC').trim());

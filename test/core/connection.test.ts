@@ -6,6 +6,7 @@ import { legacySecretAccount, MemorySecretStore, secretAccount } from '../../cor
 import { Settings, type Connection } from '../../core/settings.ts';
 import { Simulator } from '../../core/simulator/simulator.ts';
 import { openTestOutbox } from './outbox/fixtures.ts';
+import { MetadataCache } from '../../core/d365/metadata-cache.ts';
 
 const dispatcher = createDispatcher({ connectMs: 2000, headersMs: 2000, bodyMs: 2000 });
 afterAll(() => dispatcher.close());
@@ -23,7 +24,7 @@ function setUp(o: { envSecret?: string } = {}) {
   const settings = new Settings(outbox.db);
   const secrets = new MemorySecretStore();
   const notices: string[] = [];
-  const link = new D365Link({ settings, secrets, envSecret: o.envSecret, dispatcher, notice: (m) => notices.push(m) });
+  const link = new D365Link({ settings, secrets, envSecret: o.envSecret, dispatcher, metadata: new MetadataCache(outbox.db), notice: (m) => notices.push(m) });
   return { outbox, settings, secrets, link, notices };
 }
 
@@ -142,7 +143,7 @@ describe('D365Link.connect: a client only from the stored connection', () => {
       const { outbox } = openTestOutbox();
       const settings = new Settings(outbox.db);
       settings.setConnection(FO);
-      const link = new D365Link({ settings, secrets: new MemorySecretStore(), dispatcher, simulator: sim });
+      const link = new D365Link({ settings, secrets: new MemorySecretStore(), dispatcher, metadata: new MetadataCache(outbox.db), simulator: sim });
       expect(await link.connect()).toEqual({ kind: 'demo', target: sim.url });
       expect(link.client!.serviceRoot).toBe(`${sim.url}/data`);
     } finally {

@@ -40,15 +40,16 @@ describe('planImport', () => {
       'order,company,SalesOrderStatus,base.SalesOrderStatus',
       'SO-1,USMF,Delivered,',
       ',USMF,Delivered,', // no order number
-      '"SO-3\nwith newline",USMF,Delivered,', // spans lines 4-5: fine
+      '"SO-3\nwith newline",USMF,Delivered,', // spans lines 4-5: an order number is one line
       'SO-4,USMF,,Backorder', // a base but no new value
       'SO-5,USMF', // too few cells
       'SO-6,USMF,,', // changes nothing
     ].join('\n');
     const plan = planImport(text, opts);
-    expect(plan.rows.map((r) => r.line)).toEqual([2, 4]);
+    expect(plan.rows.map((r) => r.line)).toEqual([2]);
     expect(plan.problems).toEqual([
       { line: 3, message: 'order number is empty' },
+      { line: 4, message: 'order number "SO-3\\nwith newline" contains a control character' },
       { line: 6, message: expect.stringMatching(/changes no field/) },
       { line: 7, message: 'expected 4 cells like the header, found 2' },
       { line: 8, message: expect.stringMatching(/changes no field/) },

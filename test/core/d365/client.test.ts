@@ -168,16 +168,18 @@ describe('D365Client: GET with $select, PATCH with If-Match', () => {
     expect(client.batching).toBe(false);
   });
 
-  it('entityFields lists the properties of the profile\'s entity type from $metadata', async () => {
-    const metadata = `<?xml version="1.0"?><edmx:Edmx><edmx:DataServices><Schema Namespace="Microsoft.Dynamics.DataEntities">
+  it('entityModel reads the profile\'s entity type from $metadata, asking for XML', async () => {
+    const metadata = `<?xml version="1.0"?><edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0"><edmx:DataServices><Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="Microsoft.Dynamics.DataEntities">
       <EntityType Name="Other"><Property Name="Wrong" Type="Edm.String" /></EntityType>
       <EntityType Name="SalesOrderHeaderV2"><Key><PropertyRef Name="dataAreaId" /></Key><Property Name="dataAreaId" Type="Edm.String" /><Property Name="DeliveryModeCode" Type="Edm.String" /></EntityType>
       <EntityContainer Name="Resources"><EntitySet Name="SalesOrderHeadersV2" EntityType="Microsoft.Dynamics.DataEntities.SalesOrderHeaderV2" /></EntityContainer></Schema></edmx:DataServices></edmx:Edmx>`;
-    const { server, client } = await d365((_r, n) => (n === 1 ? { status: 200, headers: { 'content-type': 'application/xml' }, body: metadata } : { status: 200, body: '<edmx:Edmx/>' }));
-    expect(await client.entityFields()).toEqual(['dataAreaId', 'DeliveryModeCode']);
+    const { server, client } = await d365((_r, n) => (n === 1 ? { status: 200, headers: { 'content-type': 'application/xml' }, body: metadata } : { status: 200, body: '<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"/>' }));
+    const model = await client.entityModel();
+    expect(model.entityType).toBe('Microsoft.Dynamics.DataEntities.SalesOrderHeaderV2');
+    expect(model.properties.map((p) => p.name)).toEqual(['dataAreaId', 'DeliveryModeCode']);
     expect(server.received[0]!.url).toBe('/data/$metadata');
     expect(server.received[0]!.headers.accept).toBe('application/xml');
-    expect((await failure(client.entityFields())).message).toBe('GET $metadata: entity set SalesOrderHeadersV2 not found in the metadata');
+    expect((await failure(client.entityModel())).message).toMatch(/^GET \$metadata: \$metadata holds no OData/);
   });
 });
 

@@ -127,7 +127,7 @@ describe('sendGroup against the simulator over real HTTP, on a fake clock', () =
   it('re-reads after a lost race and tries again after the backoff the policy gives, claiming only once', async () => {
     const s = await setUp();
     s.sim.script({ method: 'PATCH', kind: 'writer', fields: { SalesOrderName: 'the warehouse' } });
-    const run = sendGroup([s.update(1, 'SO-000001', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, s.deps);
+    const run = sendGroup([s.update(1, 'SO-000001', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, s.deps).then((r) => r.outcomes);
     expect(await s.clock.drive(run)).toBe(true);
     const outcome = (await run).get(1)!;
     expect(outcome).toMatchObject({ kind: 'done', retries: 1, sent: { DeliveryModeCode: '30' } });
@@ -141,7 +141,7 @@ describe('sendGroup against the simulator over real HTTP, on a fake clock', () =
     const s = await setUp();
     for (let i = 0; i < 3; i++) s.sim.script({ method: 'PATCH', kind: 'writer', fields: { SalesOrderName: `busy ${i}` } });
     const policy = { ...DEFAULT_RETRY, retryLimit: 2 };
-    const run = sendGroup([s.update(1, 'SO-000002', { DeliveryModeCode: '30' })], s.client, policy, s.hooks, s.deps);
+    const run = sendGroup([s.update(1, 'SO-000002', { DeliveryModeCode: '30' })], s.client, policy, s.hooks, s.deps).then((r) => r.outcomes);
     await s.clock.drive(run);
     const outcome = (await run).get(1)!;
     expect(outcome.kind).toBe('gave-up');
@@ -155,7 +155,7 @@ describe('sendGroup against the simulator over real HTTP, on a fake clock', () =
     const s = await setUp();
     s.sim.script({ method: 'PATCH', kind: 'writer', fields: { SalesOrderName: 'busy' } });
     const stop = new AbortController();
-    const run = sendGroup([s.update(1, 'SO-000003', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, { ...s.deps, signal: stop.signal });
+    const run = sendGroup([s.update(1, 'SO-000003', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, { ...s.deps, signal: stop.signal }).then((r) => r.outcomes);
     expect(await s.clock.drive(run, { stopAtWaitMs: 1 })).toBe(false);
     stop.abort();
     expect((await run).get(1)).toMatchObject({ kind: 'stopped', retries: 1 });
@@ -165,7 +165,7 @@ describe('sendGroup against the simulator over real HTTP, on a fake clock', () =
   it('an update the claim refuses (a person held it meanwhile) is never PATCHed', async () => {
     const s = await setUp();
     s.refuse();
-    const run = sendGroup([s.update(1, 'SO-000004', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, s.deps);
+    const run = sendGroup([s.update(1, 'SO-000004', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, s.deps).then((r) => r.outcomes);
     await s.clock.drive(run);
     expect((await run).get(1)).toMatchObject({ kind: 'stopped' });
     expect(s.sim.requestLog.filter((e) => e.method === 'PATCH')).toHaveLength(0);
@@ -174,7 +174,7 @@ describe('sendGroup against the simulator over real HTTP, on a fake clock', () =
   it('a true conflict is found on the first read and nothing is written', async () => {
     const s = await setUp();
     s.sim.writeAsOtherUser('USMF', 'SO-000005', { DeliveryModeCode: 'THEIRS' });
-    const run = sendGroup([s.update(1, 'SO-000005', { DeliveryModeCode: 'OURS' }, { DeliveryModeCode: '10' })], s.client, DEFAULT_RETRY, s.hooks, s.deps);
+    const run = sendGroup([s.update(1, 'SO-000005', { DeliveryModeCode: 'OURS' }, { DeliveryModeCode: '10' })], s.client, DEFAULT_RETRY, s.hooks, s.deps).then((r) => r.outcomes);
     await s.clock.drive(run);
     expect((await run).get(1)).toMatchObject({ kind: 'conflict', conflicts: [{ field: 'DeliveryModeCode', base: '10', ours: 'OURS', theirs: 'THEIRS' }] });
     expect(s.claimed).toEqual([]);
@@ -183,12 +183,12 @@ describe('sendGroup against the simulator over real HTTP, on a fake clock', () =
   it('throttling interrupts the group with D365\'s wait; refused values fail with D365\'s message', async () => {
     const s = await setUp();
     s.sim.script({ method: 'GET', kind: 'throttle', retryAfter: 7 });
-    const run = sendGroup([s.update(1, 'SO-000001', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, s.deps);
+    const run = sendGroup([s.update(1, 'SO-000001', { DeliveryModeCode: '30' })], s.client, DEFAULT_RETRY, s.hooks, s.deps).then((r) => r.outcomes);
     await s.clock.drive(run);
     expect((await run).get(1)).toMatchObject({ kind: 'interrupted', error: { code: 'THROTTLED', retryAfterMs: 7000 } });
 
     s.sim.seedOrder('USMF', 'SO-CLOSED', { SalesOrderStatus: 'Invoiced' });
-    const refused = sendGroup([s.update(2, 'SO-CLOSED', { SalesOrderStatus: 'Backorder' })], s.client, DEFAULT_RETRY, s.hooks, s.deps);
+    const refused = sendGroup([s.update(2, 'SO-CLOSED', { SalesOrderStatus: 'Backorder' })], s.client, DEFAULT_RETRY, s.hooks, s.deps).then((r) => r.outcomes);
     await s.clock.drive(refused);
     const failed = (await refused).get(2)!;
     expect(failed.kind).toBe('failed');

@@ -79,8 +79,9 @@ describe('csdl: the $metadata document', () => {
     expect(xml).toContain('<PropertyRef Name="Id" />');
     expect(xml).toContain('<Property Name="Id" Type="Edm.String" Nullable="false" MaxLength="4" />');
     expect(xml).toContain('<EnumType Name="Status">');
-    expect(xml).toContain('<Member Name="In_Review" Value="0" />');
-    expect(xml).toContain('<Member Name="A&amp;B" Value="1" />');
+    // member names are OData identifiers: what is not a letter or digit is encoded as _xHHHH_
+    expect(xml).toContain('<Member Name="In_x0020_Review" Value="0" />');
+    expect(xml).toContain('<Member Name="A_x0026_B" Value="1" />');
     expect(xml).toContain('<EntitySet Name="Orders" EntityType="NS.Order" />');
   });
 
