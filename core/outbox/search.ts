@@ -3,10 +3,11 @@
  * in any case ("so-1150", "119999", "müller"). The text searched and its trigram index are
  * kept by the triggers of migration 3 (search_text, search_index).
  *
- * Two ways to answer, picked per query so a million queued stays fast:
- * - few matches (at most MATCH_CAP, counted on the index): fetch those rows, sort them;
- * - many matches, or a term too short for trigrams: walk the queue newest first and test each
- *   row's text, stopping when the page is full (many matches fill it quickly).
+ * Every query first collects up to MATCH_CAP + 1 matching ids — from the trigram index, or
+ * for a term shorter than a trigram by testing each row's text — and then:
+ * - few matches (at most MATCH_CAP): fetches those rows by id and sorts them;
+ * - many: walks the queue newest first, testing each row's text, and stops when the page is
+ *   full (with many matches that is soon).
  */
 import type { Database } from 'better-sqlite3';
 import type { UpdateState } from './types.ts';
@@ -16,6 +17,9 @@ export const MIN_INDEXED_LENGTH = 3;
 
 /** Matches are counted up to this many; beyond it the count says "more than". */
 export const MATCH_CAP = 1000;
+
+/** A state this small is counted by walking its rows; a larger one by walking the matches. */
+const SMALL_STATE = 50_000;
 
 export interface MatchCount {
   count: number;
@@ -44,6 +48,11 @@ export function ftsPhrase(term: string): string {
   return `"${term.replace(/"/g, '""')}"`;
 }
 
+/** Letters outside ASCII that have another case: LIKE compares those exactly. */
+function hasOtherCase(ch: string): boolean {
+  return ch.charCodeAt(0) > 0x7f && (ch.toLowerCase() !== ch || ch.toUpperCase() !== ch);
+}
+
 /**
  * A GLOB pattern matching text that contains the term in any case. GLOB compares code points,
  * so each letter becomes a class of its cases ([mM][üÜ]…), and GLOB's own characters are
@@ -59,45 +68,64 @@ export function containsGlob(term: string): string {
   return pattern + '*';
 }
 
+/**
+ * The row-by-row test of "text contains the term, any case". LIKE folds ASCII case and is
+ * fast; a letter such as ü that LIKE would compare exactly stands as `_` there, and the slower
+ * GLOB of its cases then runs only on the rows LIKE let through.
+ */
+export function containsTest(column: string, term: string): { sql: string; like: string; glob: string | null } {
+  let like = '%';
+  let other = false;
+  for (const ch of term) {
+    if (hasOtherCase(ch)) {
+      like += '_';
+      other = true;
+    } else like += ch === '%' || ch === '_' || ch === '\\' ? `\\${ch}` : ch;
+  }
+  like += '%';
+  const sql = `${column} LIKE @like ESCAPE '\\'` + (other ? ` AND ${column} GLOB @glob` : '');
+  return { sql, like, glob: other ? containsGlob(term) : null };
+}
+
 /** Rows of `updates` (SELECT u.*) for one page, newest change first, and the count of matches on a first page. */
 export function searchUpdates(db: Database, q: SearchQuery): { rows: unknown[]; matches: MatchCount | null } {
-  const params: Record<string, unknown> = { limit: q.limit + 1, phrase: ftsPhrase(q.term), glob: containsGlob(q.term) };
+  const test = containsTest('t.text', q.term);
+  const params: Record<string, unknown> = { limit: q.limit + 1, like: test.like };
+  if (test.glob) params.glob = test.glob;
   if (q.state) params.state = q.state;
   if (q.after) Object.assign(params, { afterAt: q.after.updatedAt, afterId: q.after.id });
-  // byIndex: whether the state may pick the state/time index (the walk) or must not (few matches by id)
-  const and = (byIndex: boolean) =>
-    (q.state ? ` AND ${byIndex ? '' : '+'}u.state = @state` : '') +
-    (q.after ? ' AND (u.updated_at < @afterAt OR (u.updated_at = @afterAt AND u.id < @afterId))' : '');
+  const cursor = q.after ? ' AND (u.updated_at < @afterAt OR (u.updated_at = @afterAt AND u.id < @afterId))' : '';
+  const indexed = [...q.term].length >= MIN_INDEXED_LENGTH;
+  if (indexed) params.phrase = ftsPhrase(q.term);
   const firstPage = q.after === undefined;
   const capped = (n: number): MatchCount => (n > MATCH_CAP ? { count: MATCH_CAP, more: true } : { count: n, more: false });
+  const count = (sql: string) => (db.prepare(sql).get(params) as { n: number }).n;
 
-  const indexed = [...q.term].length >= MIN_INDEXED_LENGTH;
-  const onIndex = indexed
-    ? (db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM search_index WHERE search_index MATCH @phrase LIMIT ${MATCH_CAP + 1})`).get(params) as { n: number }).n
-    : Infinity;
+  // Up to MATCH_CAP + 1 matching ids: whether there are few, and which.
+  const matching = indexed
+    ? `SELECT rowid AS id FROM search_index WHERE search_index MATCH @phrase`
+    : `SELECT t.id FROM search_text AS t WHERE ${test.sql}`;
+  const ids = (db.prepare(`${matching} LIMIT ${MATCH_CAP + 1}`).all(params) as { id: number }[]).map((r) => r.id);
 
-  if (onIndex <= MATCH_CAP) {
-    // Few: the index names them; sorting at most MATCH_CAP rows is cheap.
-    const matched = `u.id IN (SELECT rowid FROM search_index WHERE search_index MATCH @phrase)`;
-    const rows = db.prepare(`SELECT u.* FROM updates AS u WHERE ${matched}${and(false)} ORDER BY u.updated_at DESC, u.id DESC LIMIT @limit`).all(params);
-    let matches: MatchCount | null = null;
-    if (firstPage) {
-      matches = q.state
-        ? capped((db.prepare(`SELECT count(*) AS n FROM updates AS u WHERE ${matched} AND +u.state = @state`).get(params) as { n: number }).n)
-        : capped(onIndex);
-    }
-    return { rows, matches };
+  if (ids.length <= MATCH_CAP) {
+    // Few: fetch them by id (never by the state index: `+`), sort at most MATCH_CAP rows.
+    params.ids = JSON.stringify(ids);
+    const few = `FROM updates AS u WHERE u.id IN (SELECT value FROM json_each(@ids))${q.state ? ' AND +u.state = @state' : ''}`;
+    const rows = db.prepare(`SELECT u.* ${few}${cursor} ORDER BY u.updated_at DESC, u.id DESC LIMIT @limit`).all(params);
+    return { rows, matches: firstPage ? capped(q.state ? count(`SELECT count(*) AS n ${few}`) : ids.length) : null };
   }
 
-  // Many (or a short term): newest first, each row's text tested, until the page is full.
-  // CROSS JOIN keeps the queue's time order as the outer loop.
-  const walk = `FROM updates AS u CROSS JOIN search_text AS t ON t.id = u.id WHERE t.text GLOB @glob`;
-  const rows = db.prepare(`SELECT u.* ${walk}${and(true)} ORDER BY u.updated_at DESC, u.id DESC LIMIT @limit`).all(params);
-  let matches: MatchCount | null = null;
-  if (firstPage) {
-    if (indexed && !q.state) matches = { count: MATCH_CAP, more: true };
-    else if (q.state) matches = capped((db.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${walk} AND u.state = @state LIMIT ${MATCH_CAP + 1})`).get(params) as { n: number }).n);
-    else matches = capped((db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM search_text WHERE text GLOB @glob LIMIT ${MATCH_CAP + 1})`).get(params) as { n: number }).n);
-  }
-  return { rows, matches };
+  // Many: newest first, each row's text tested, until the page is full. CROSS JOIN keeps the
+  // queue's time order (or the state's) as the outer loop.
+  const walk = `FROM updates AS u CROSS JOIN search_text AS t ON t.id = u.id WHERE ${test.sql}${q.state ? ' AND u.state = @state' : ''}`;
+  const rows = db.prepare(`SELECT u.* ${walk}${cursor} ORDER BY u.updated_at DESC, u.id DESC LIMIT @limit`).all(params);
+  if (!firstPage) return { rows, matches: null };
+  if (!q.state) return { rows, matches: capped(ids.length) };
+  // Within a state: walk a small state's rows, or a large state's matches, to MATCH_CAP + 1.
+  const inState = (db.prepare('SELECT n FROM state_counts WHERE state = @state').get(params) as { n: number } | undefined)?.n ?? 0;
+  const sql =
+    inState <= SMALL_STATE
+      ? `SELECT count(*) AS n FROM (SELECT 1 ${walk} LIMIT ${MATCH_CAP + 1})`
+      : `SELECT count(*) AS n FROM (SELECT 1 FROM (${matching}) AS m CROSS JOIN updates AS u ON u.id = m.id WHERE u.state = @state LIMIT ${MATCH_CAP + 1})`;
+  return { rows, matches: capped(count(sql)) };
 }
