@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ExportFormat } from '../../core/conflicts/export.ts';
+import type { ApiInput } from '../../core/api.ts';
 import { useApi } from '../app/api-context.tsx';
 import { useRefreshOn } from '../app/use-agent-events.ts';
 import { useLoad } from '../app/use-load.ts';
@@ -15,6 +15,8 @@ import { downloadFile } from './download.ts';
 import { MetricsPanel } from './MetricsPanel.tsx';
 
 const SHOWN = 500;
+
+type ExportFormat = ApiInput<'exportConflicts'>['format'];
 
 /** `until` picked as a day means through that day; the agent's `until` is exclusive. */
 function dayAfter(date: string): string {
