@@ -143,24 +143,29 @@ export async function exportConflicts(db: Database, format: ExportFormat, query:
   // The zone is checked before anything is read, so a typo fails fast and alone.
   const zone = parseTimeZone(options.timeZone);
   const records = iterateConflicts(db, { ...query, newestFirst: false });
-  const first = records.next();
-  if (first.done) return { count: 0, body: Buffer.alloc(0), timeZone: zone.id };
-  const all = (function* () {
-    yield first.value;
-    yield* records;
-  })();
-  if (format === 'xlsx') {
-    const about: [string, string | Date][] = [
-      ['timeZone', zone.id],
-      ['exportedAt', new Date(zone.wallClock(options.now ?? Date.now()))],
-    ];
-    if (query.since !== undefined) about.push(['since', query.since]);
-    if (query.until !== undefined) about.push(['until', query.until]);
-    if (query.search) about.push(['search', query.search]);
-    const { count, body } = await workbook(all, zone, about);
-    return { count, body, timeZone: zone.id };
+  try {
+    const first = records.next();
+    if (first.done) return { count: 0, body: Buffer.alloc(0), timeZone: zone.id };
+    const all = (function* () {
+      yield first.value;
+      yield* records;
+    })();
+    if (format === 'xlsx') {
+      const about: [string, string | Date][] = [
+        ['timeZone', zone.id],
+        ['exportedAt', new Date(zone.wallClock(options.now ?? Date.now()))],
+      ];
+      if (query.since !== undefined) about.push(['since', query.since]);
+      if (query.until !== undefined) about.push(['until', query.until]);
+      if (query.search) about.push(['search', query.search]);
+      const { count, body } = await workbook(all, zone, about);
+      return { count, body, timeZone: zone.id };
+    }
+    const c = counted(all);
+    const body = Buffer.from([...conflictText(c.items, format)].join(''), 'utf8');
+    return { count: c.count(), body, timeZone: zone.id };
+  } finally {
+    // However the writing ended, the open statement is released (the connection is shared).
+    records.return(undefined);
   }
-  const c = counted(all);
-  const body = Buffer.from([...conflictText(c.items, format)].join(''), 'utf8');
-  return { count: c.count(), body, timeZone: zone.id };
 }
