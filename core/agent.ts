@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { createApiClient, isApiMethod, parseArgs, type AgentApi, type AgentHandlers, type AgentStatus, type ApiArgs, type ApiOutputs, type ApiResult, type OrderLookup, type SettingsView } from './api.ts';
-import { exportConflicts, iterateConflicts, parseDateFilter } from './conflicts/conflict-log.ts';
+import { iterateConflicts, parseDateFilter } from './conflicts/conflict-log.ts';
+import { CONTENT_TYPES, exportConflicts } from './conflicts/export.ts';
+import { parseTimeZone } from './conflicts/time-zone.ts';
 import { CONNECT_HINT, D365Link } from './connection.ts';
 import { decodeCsv, detectEncoding, type CsvEncoding } from './csv/decode.ts';
 import { planImport } from './csv/import.ts';
@@ -255,13 +257,18 @@ export class Agent implements AgentHandlers, AgentHost {
     return [...iterateConflicts(this.outbox.db, { ...args, newestFirst: true })];
   }
 
+  /** XLSX travels as base64 (IPC and HTTP carry text); nothing matching is count 0 and no body. */
   async exportConflicts(args: ApiArgs<'exportConflicts'>): Promise<ApiOutputs['exportConflicts']> {
-    const body = [...exportConflicts(this.outbox.db, args.format, args)].join('');
-    const stamp = new Date((this.opts.now ?? Date.now)()).toISOString().slice(0, 10);
+    const now = (this.opts.now ?? Date.now)();
+    const file = await exportConflicts(this.outbox.db, args.format, args, { timeZone: args.timeZone, now });
+    const stamp = new Date(parseTimeZone(args.timeZone).wallClock(now)).toISOString().slice(0, 10);
+    const binary = args.format === 'xlsx';
     return {
       filename: `outbox-conflicts-${stamp}.${args.format}`,
-      contentType: args.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-      body,
+      contentType: CONTENT_TYPES[args.format],
+      body: file.body.toString(binary ? 'base64' : 'utf8'),
+      encoding: binary ? 'base64' : 'utf-8',
+      count: file.count,
     };
   }
 

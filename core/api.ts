@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { badInput } from './errors.ts';
 import type { ConflictRecord } from './conflicts/conflict-log.ts';
+import { EXPORT_FORMATS } from './conflicts/export.ts';
 import type { ImportProblem } from './csv/import.ts';
 import type { DrainStatus } from './engine/drainer.ts';
 import type { Listener } from './events.ts';
@@ -27,6 +28,8 @@ const fieldName = z.string().superRefine((name, ctx) => {
 });
 const isoDate = z.string().max(40);
 const orderNumber = z.string().max(200);
+/** found anywhere in the order number or a value, in any case */
+const search = z.string().max(200);
 
 const none = z.undefined().or(z.object({}).strict()).optional();
 
@@ -48,7 +51,7 @@ export const API_SCHEMAS = {
   listUpdates: z
     .object({
       state: z.enum(UPDATE_STATES).optional(),
-      search: z.string().max(200).optional(),
+      search: search.optional(),
       limit: z.number().int().min(1).max(1000).default(50),
       after: z.object({ updatedAt: z.number().int(), id }).strict().optional(),
     })
@@ -58,13 +61,20 @@ export const API_SCHEMAS = {
     .object({
       since: isoDate.optional(),
       until: isoDate.optional(),
-      orderNumber: orderNumber.optional(),
+      search: search.optional(),
       open: z.boolean().optional(),
       limit: z.number().int().min(1).max(10_000).default(500),
     })
     .strict(),
   exportConflicts: z
-    .object({ format: z.enum(['csv', 'json']), since: isoDate.optional(), until: isoDate.optional(), orderNumber: orderNumber.optional() })
+    .object({
+      format: z.enum(EXPORT_FORMATS),
+      since: isoDate.optional(),
+      until: isoDate.optional(),
+      search: search.optional(),
+      /** the viewer's IANA time zone or UTC offset: XLSX dates show their clock (default UTC) */
+      timeZone: z.string().max(64).optional(),
+    })
     .strict(),
   /** counters by hour; since/until (ISO) pick the hours shown */
   metrics: z.object({ since: isoDate.optional(), until: isoDate.optional() }).strict().default({}),
@@ -166,7 +176,11 @@ export interface ImportPreview {
 export interface ExportFile {
   filename: string;
   contentType: string;
+  /** the file: its text (CSV, JSON), or its bytes in base64 (XLSX): see encoding */
   body: string;
+  encoding: 'utf-8' | 'base64';
+  /** conflicts in the file; 0 means nothing matched: body is empty and no file should be written */
+  count: number;
 }
 
 export interface SettingsView {

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { badInput } from '../errors.ts';
+import { containsTest, normaliseSearch } from '../outbox/search.ts';
 import type { FieldValue } from '../outbox/types.ts';
-import { CSV_BOM, csvLine } from '../csv/csv.ts';
 
 export interface ConflictRecord {
   id: number;
@@ -25,8 +25,8 @@ export interface ConflictQuery {
   since?: string;
   /** ISO date or date-time; conflicts detected before it */
   until?: string;
-  /** exact order number */
-  orderNumber?: string;
+  /** found in the order number or a base/ours/theirs value, any case, anywhere (as the queue's search) */
+  search?: string;
   /** the conflicts of one update */
   updateId?: number;
   /** only conflicts still waiting for a person */
@@ -53,21 +53,26 @@ interface ConflictRow {
   resolved_by: string | null;
 }
 
-export const CONFLICT_CSV_COLUMNS = [
+/**
+ * The columns of every export (CSV header, JSON keys, XLSX header), in order: stable
+ * identifiers, the same whatever the format or the UI's language.
+ */
+export const CONFLICT_COLUMNS = [
   'id',
-  'update_id',
-  'detected_at',
+  'updateId',
+  'profile',
   'company',
-  'order',
+  'orderNumber',
   'field',
   'base',
   'ours',
   'theirs',
   'etag',
+  'detectedAt',
   'resolution',
-  'resolved_at',
-  'resolved_by',
-] as const;
+  'resolvedAt',
+  'resolvedBy',
+] as const satisfies readonly (keyof ConflictRecord)[];
 
 /** Parses a date filter; a bare date means midnight UTC of that day. */
 export function parseDateFilter(value: string, what: string): number {
@@ -97,9 +102,14 @@ export function* iterateConflicts(db: Database, query: ConflictQuery = {}): Gene
     where.push('detected_at < @until');
     params.until = parseDateFilter(query.until, '--until');
   }
-  if (query.orderNumber !== undefined && query.orderNumber !== '') {
-    where.push('order_no = @order');
-    params.order = query.orderNumber;
+  const term = normaliseSearch(query.search);
+  if (term) {
+    // A scan of the log (conflicts are few beside the queue), newest first it stops at the limit.
+    const columns = ['order_no', `(base ->> '$')`, `(ours ->> '$')`, `(theirs ->> '$')`];
+    const tests = columns.map((c) => containsTest(c, term));
+    where.push(`(${tests.map((t) => t.sql).join(' OR ')})`);
+    params.like = tests[0]!.like;
+    if (tests[0]!.glob) params.glob = tests[0]!.glob;
   }
   if (query.updateId !== undefined) {
     where.push('update_id = @updateId');
@@ -130,46 +140,4 @@ function toRecord(r: ConflictRow): ConflictRecord {
     resolvedAt: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
     resolvedBy: r.resolved_by,
   };
-}
-
-function cellOf(v: FieldValue | undefined): string {
-  return v === null || v === undefined ? '' : String(v);
-}
-
-export type ExportFormat = 'csv' | 'json';
-
-/**
- * Writes the conflict log as Excel-safe CSV or as a JSON array, chunk by chunk, so an export
- * of a large log never sits whole in memory.
- */
-export function* exportConflicts(db: Database, format: ExportFormat, query: ConflictQuery = {}): Generator<string> {
-  const records = iterateConflicts(db, query);
-  if (format === 'csv') {
-    yield CSV_BOM + csvLine(CONFLICT_CSV_COLUMNS);
-    for (const c of records) {
-      yield csvLine([
-        String(c.id),
-        String(c.updateId),
-        c.detectedAt,
-        c.company,
-        c.orderNumber,
-        c.field,
-        cellOf(c.base),
-        cellOf(c.ours),
-        cellOf(c.theirs),
-        c.etag ?? '',
-        c.resolution ?? '',
-        c.resolvedAt ?? '',
-        c.resolvedBy ?? '',
-      ]);
-    }
-    return;
-  }
-  yield '[';
-  let first = true;
-  for (const c of records) {
-    yield (first ? '\n  ' : ',\n  ') + JSON.stringify(c);
-    first = false;
-  }
-  yield first ? ']\n' : '\n]\n';
 }

@@ -157,12 +157,46 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
-    // PLACEHOLDER, to be dropped at merge: migration 3 belongs to another branch, which lands
-    // first. It stands here only so this branch's registry has no gap; migration 4 below
-    // depends on migration 2's schema alone.
     version: 3,
-    name: 'reserved for the migration 3 of another branch',
-    up() {},
+    name: 'search: order numbers and values, any case, anywhere',
+    up(db) {
+      // The text a search looks in: the order number and each value, one per line, so a
+      // term never matches across two of them. Kept by triggers, so every writer (the
+      // outbox, an import, a tool with plain SQL) leaves it right.
+      const text = (row: 'NEW' | 'u') => `${row}.order_no || char(10) || coalesce(
+          (SELECT group_concat(value, char(10)) FROM json_each(${row}.fields) WHERE type IN ('text', 'integer', 'real')), '')`;
+      db.exec(`
+        CREATE TABLE search_text (
+          id   INTEGER PRIMARY KEY,
+          text TEXT NOT NULL
+        ) STRICT;
+        -- trigrams of that text (case folded): "any 3+ characters anywhere" without a scan
+        CREATE VIRTUAL TABLE search_index USING fts5(
+          text, content = 'search_text', content_rowid = 'id',
+          tokenize = 'trigram case_sensitive 0', columnsize = 0);
+
+        CREATE TRIGGER updates_search_insert AFTER INSERT ON updates BEGIN
+          INSERT INTO search_text (id, text) VALUES (NEW.id, ${text('NEW')});
+          INSERT INTO search_index (rowid, text) SELECT id, text FROM search_text WHERE id = NEW.id;
+        END;
+        -- only when what is searched changes: state changes (the drainer's writes) cost nothing
+        CREATE TRIGGER updates_search_update AFTER UPDATE OF order_no, fields ON updates BEGIN
+          INSERT INTO search_index (search_index, rowid, text) SELECT 'delete', id, text FROM search_text WHERE id = OLD.id;
+          UPDATE search_text SET text = ${text('NEW')} WHERE id = NEW.id;
+          INSERT INTO search_index (rowid, text) SELECT id, text FROM search_text WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER updates_search_delete AFTER DELETE ON updates BEGIN
+          INSERT INTO search_index (search_index, rowid, text) SELECT 'delete', id, text FROM search_text WHERE id = OLD.id;
+          DELETE FROM search_text WHERE id = OLD.id;
+        END;
+
+        -- the order-number prefix search it served is replaced; one index less per insert
+        DROP INDEX updates_order_no;
+
+        INSERT INTO search_text (id, text) SELECT u.id, ${text('u')} FROM updates AS u;
+        INSERT INTO search_index (search_index) VALUES ('rebuild');
+      `);
+    },
   },
   {
     version: 4,

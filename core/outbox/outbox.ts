@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { OutboxError, badInput } from '../errors.ts';
 import { openDatabase, translate } from './database.ts';
 import { FieldsSchema, describeIssue, type CheckedUpdate } from './update-input.ts';
+import { normaliseSearch, searchUpdates, type MatchCount } from './search.ts';
 import {
   UPDATE_STATES,
   type Fields,
@@ -60,7 +61,7 @@ export interface Notice {
 
 export interface PageQuery {
   state?: UpdateState;
-  /** order-number prefix */
+  /** found anywhere in the order number or a value, in any case (see search.ts) */
   search?: string;
   limit: number;
   /** keyset cursor from the previous page's `next` */
@@ -75,7 +76,11 @@ export interface PageCursor {
 export interface Page<T> {
   items: T[];
   next: PageCursor | null;
+  /** with a search, on its first page (no cursor): how many updates match, state included */
+  matches?: MatchCount;
 }
+
+export type { MatchCount };
 
 /** A field that someone else changed to a value different from ours. */
 export interface FieldConflict {
@@ -309,7 +314,8 @@ export class Outbox {
       const now = this.now();
       const missing = Object.entries(baseAdditions).filter(([f]) => f in u.fields && !(u.base && f in u.base));
       if (missing.length > 0) {
-        this.stmt.replaceFields.run(JSON.stringify(u.fields), JSON.stringify({ ...(u.base ?? {}), ...Object.fromEntries(missing) }), now, id);
+        // only the base: touching `fields` would rewrite the search index for nothing
+        this.stmt.replaceBase.run(JSON.stringify({ ...(u.base ?? {}), ...Object.fromEntries(missing) }), now, id);
       }
       for (const [field, value] of Object.entries(u.fields)) {
         this.stmt.ownWrite.run(u.profile, u.company, u.orderNumber, field, JSON.stringify(value), now);
@@ -534,30 +540,36 @@ export class Outbox {
     return row?.at ?? null;
   }
 
-  /** Newest first, keyset-paged so deep pages stay fast. */
+  /** Newest first, keyset-paged so deep pages stay fast; a search is indexed (search.ts). */
   page(query: PageQuery): Page<Update> {
     const limit = Math.max(1, Math.min(1000, Math.floor(query.limit)));
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: limit + 1 };
-    if (query.state) {
-      where.push('state = @state');
-      params.state = query.state;
+    const term = normaliseSearch(query.search);
+    let rows: UpdateRow[];
+    let matches: MatchCount | null = null;
+    if (term) {
+      const found = searchUpdates(this.db, { term, state: query.state, limit, after: query.after });
+      rows = found.rows as UpdateRow[];
+      matches = found.matches;
+    } else {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: limit + 1 };
+      if (query.state) {
+        where.push('state = @state');
+        params.state = query.state;
+      }
+      if (query.after) {
+        where.push('(updated_at < @afterAt OR (updated_at = @afterAt AND id < @afterId))');
+        params.afterAt = query.after.updatedAt;
+        params.afterId = query.after.id;
+      }
+      const sql = `SELECT * FROM updates ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+        ORDER BY updated_at DESC, id DESC LIMIT @limit`;
+      rows = this.db.prepare(sql).all(params) as UpdateRow[];
     }
-    if (query.search) {
-      where.push('order_no >= @search AND order_no < @search || char(1114111)');
-      params.search = query.search;
-    }
-    if (query.after) {
-      where.push('(updated_at < @afterAt OR (updated_at = @afterAt AND id < @afterId))');
-      params.afterAt = query.after.updatedAt;
-      params.afterId = query.after.id;
-    }
-    const sql = `SELECT * FROM updates ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY updated_at DESC, id DESC LIMIT @limit`;
-    const rows = this.db.prepare(sql).all(params) as UpdateRow[];
     const items = rows.slice(0, limit).map(toUpdate);
     const last = items[items.length - 1];
-    return { items, next: rows.length > limit && last ? { updatedAt: last.updatedAt, id: last.id } : null };
+    const next = rows.length > limit && last ? { updatedAt: last.updatedAt, id: last.id } : null;
+    return matches ? { items, next, matches } : { items, next };
   }
 
   /** Streams every update in a state without loading them all (for exports and tools). */
@@ -625,6 +637,7 @@ function prepare(db: Database) {
     lastOfOrder: p(`SELECT id, state, fields, base, taken FROM updates WHERE profile = ? AND company = ? AND order_no = ? ORDER BY id DESC LIMIT 1`),
     coalesce: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
     replaceFields: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
+    replaceBase: p(`UPDATE updates SET base = ?, updated_at = ? WHERE id = ?`),
     claim: p(`UPDATE updates SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?`),
     setState: p(`UPDATE updates SET state = @state, updated_at = @now, taken = 0,
                    next_attempt_at = coalesce(@next, next_attempt_at),

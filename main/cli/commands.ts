@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDateFilter } from '../../core/conflicts/conflict-log.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../../core/conflicts/export.ts';
+import { parseTimeZone } from '../../core/conflicts/time-zone.ts';
 import { CSV_ENCODINGS, decodeCsv, type CsvEncoding } from '../../core/csv/decode.ts';
 import { NOT_CONNECTED_NOTE } from '../../core/d365/metadata.ts';
 import type { Fields, Update, UpdateState } from '../../core/outbox/types.ts';
@@ -137,9 +139,13 @@ function parseState(value: string | undefined): UpdateState | undefined {
 }
 
 const list: Command = {
-  usage: 'list [--state S] [--search PREFIX] [--limit N] [--json]',
+  usage: 'list [--state S] [--search TEXT] [--limit N] [--json]',
   summary: 'show the most recently changed updates',
-  details: `States: ${UPDATE_STATES.join(', ')}. --limit defaults to 50 (at most ${MAX_LIST}).`,
+  details: [
+    `States: ${UPDATE_STATES.join(', ')}. --limit defaults to 50 (at most ${MAX_LIST}).`,
+    '--search finds TEXT anywhere in the order number or in a value, in any case',
+    '(so-1150, 119999 and müller all find); how many match is said on stderr.',
+  ].join('\n'),
   options: { state: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
   async run(ctx, args) {
     if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
@@ -150,14 +156,17 @@ const list: Command = {
     const items: Update[] = [];
     let after;
     let more = false;
+    let matches: { count: number; more: boolean } | undefined;
     do {
       const page = await api.listUpdates({ state, search, limit: Math.min(PAGE, limit - items.length), after });
+      matches ??= page.matches;
       items.push(...page.items);
       after = page.next ?? undefined;
       more = page.next !== null;
     } while (after && items.length < limit);
     if (flag(args, 'json')) ctx.out(json(items));
     else ctx.out(items.length ? updatesTable(items) : 'no updates\n');
+    if (matches) ctx.err(`outbox: ${matches.more ? 'more than ' : ''}${matches.count.toLocaleString('en-US')} ${matches.count === 1 && !matches.more ? 'update matches' : 'updates match'}\n`);
     if (more) ctx.err(`outbox: showing the ${items.length} most recent; use --limit or --state for more\n`);
   },
 };
@@ -199,42 +208,103 @@ function stateChange(verb: 'hold' | 'release' | 'cancel' | 'retry', summary: str
 }
 
 const conflicts: Command = {
-  usage: 'conflicts export --format csv|json [--out FILE] [--since ISO-DATE]',
-  summary: 'export the conflict log (Excel-safe CSV, or a JSON array)',
+  usage: 'conflicts export --format csv|json|xlsx [--out FILE] [--since ISO-DATE] [--until ISO-DATE] [--order TEXT] [--time-zone ZONE]',
+  summary: 'export the conflict log (Excel-safe CSV, JSON, or an XLSX workbook)',
   details: [
     'Every conflict with order, company, field, base/ours/theirs, ETag, times and resolution,',
-    'oldest first. Without --out it goes to standard output. --since takes 2026-11-22 or',
-    '2026-11-22T08:00:00Z. A file is written whole or not at all.',
+    'oldest first; the columns are named alike in every format. Without --out it goes to',
+    'standard output (XLSX only when that is not a terminal). --since and --until take',
+    '2026-11-22 or 2026-11-22T08:00:00Z (until is exclusive); --order finds TEXT anywhere in',
+    'the order number or a value, in any case, as the conflict log screen does. XLSX dates',
+    'are date cells on the clock of --time-zone (an IANA name like Europe/Berlin or an offset',
+    'like +05:30; default: this computer\'s zone). A file is written whole or not at all; when',
+    'nothing matches, "0 conflicts match" is said and no file is written.',
   ].join('\n'),
-  options: { format: { type: 'string' }, out: { type: 'string' }, since: { type: 'string' } },
+  options: { format: { type: 'string' }, out: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, order: { type: 'string' }, 'time-zone': { type: 'string' } },
   async run(ctx, args) {
     const [sub, extra] = args.positionals;
     if (sub !== 'export') throw new UsageError(sub === undefined ? 'say what to do: conflicts export' : `unknown conflicts command ${JSON.stringify(sub)}`);
     if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
     const format = str(args, 'format');
-    if (format !== 'csv' && format !== 'json') throw new UsageError(format === undefined ? '--format csv|json is required' : `--format ${JSON.stringify(format)} must be csv or json`);
+    const formats = EXPORT_FORMATS.join('|');
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format ?? '')) throw new UsageError(format === undefined ? `--format ${formats} is required` : `--format ${JSON.stringify(format)} must be one of ${EXPORT_FORMATS.join(', ')}`);
     const since = str(args, 'since');
+    const until = str(args, 'until');
+    const order = str(args, 'order');
+    const timeZone = str(args, 'time-zone') ?? (ctx.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const out = str(args, 'out');
     // Checked before any file exists, so a typo leaves nothing behind.
     if (since !== undefined) parseDateFilter(since, '--since');
-    const file = await (await ctx.api()).exportConflicts({ format, ...(since === undefined ? {} : { since }) });
-    const out = str(args, 'out');
-    if (out === undefined) {
-      await write(ctx.io.stdout, file.body);
-      return;
+    if (until !== undefined) parseDateFilter(until, '--until');
+    try {
+      parseTimeZone(timeZone);
+    } catch (e) {
+      throw new UsageError(`--time-zone: ${(e as Error).message}`);
     }
-    await writeWhole(out, [file.body]);
-    ctx.err(`outbox: conflicts written to ${out}\n`);
+    if (out !== undefined) checkFolder(out);
+    if (format === 'xlsx' && out === undefined && (ctx.io.stdout as { isTTY?: boolean }).isTTY) {
+      throw new UsageError('an XLSX workbook is binary: give --out FILE, or send standard output to a file');
+    }
+    const file = await (await ctx.api()).exportConflicts({
+      format: format as ExportFormat,
+      timeZone,
+      ...(since === undefined ? {} : { since }),
+      ...(until === undefined ? {} : { until }),
+      ...(order === undefined ? {} : { search: order }),
+    });
+    if (file.count === 0) {
+      ctx.err('outbox: 0 conflicts match; nothing was written\n');
+      return 0;
+    }
+    const bytes = Buffer.from(file.body, file.encoding === 'base64' ? 'base64' : 'utf8');
+    if (out === undefined) {
+      await toStdout(ctx.io.stdout, bytes);
+      return 0;
+    }
+    await writeWhole(out, [bytes]);
+    ctx.err(`outbox: ${file.count} ${file.count === 1 ? 'conflict' : 'conflicts'} written to ${out}\n`);
   },
 };
 
+/** The folder of --out must exist, whether or not anything matches: a typo is said at once. */
+function checkFolder(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let isFolder = false;
+  try {
+    isFolder = fs.statSync(dir).isDirectory();
+  } catch {
+    // missing: said below
+  }
+  if (!isFolder) throw new UsageError(`cannot write ${file}: there is no folder ${dir}`);
+}
+
+/**
+ * Standard output in pieces, minding backpressure. A reader that stops early (`… | head`)
+ * closes the pipe: that ends the export quietly (exit 0), not as an error.
+ */
+async function toStdout(stream: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
+  let closed = false;
+  // Kept for good: a late EPIPE, after the last write returned, must not crash the process.
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') closed = true;
+  });
+  const PIECE = 64 * 1024;
+  try {
+    for (let i = 0; i < bytes.length && !closed; i += PIECE) await write(stream, bytes.subarray(i, i + PIECE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE' || closed) return;
+    throw e;
+  }
+}
+
 /** Writes to FILE.<pid>.tmp, syncs, then renames: a reader never sees half an export. */
-async function writeWhole(file: string, chunks: Iterable<string>): Promise<void> {
+async function writeWhole(file: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   removeStaleTemps(file);
   const tmp = `${file}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'w');
-    for (const chunk of chunks) fs.writeSync(fd, chunk);
+    for (const chunk of chunks) fs.writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

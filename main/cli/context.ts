@@ -93,7 +93,7 @@ export function parseCount(value: string, what: string, max: number): number {
 }
 
 /** Writes respecting backpressure, so a huge export to a slow pipe stays bounded in memory. */
-export async function write(stream: NodeJS.WritableStream, chunk: string): Promise<void> {
+export async function write(stream: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
   if (stream.write(chunk)) return;
   await new Promise<void>((resolve, reject) => {
     const done = (e?: unknown) => {

@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { ApiInput } from '../../core/api.ts';
 import { useApi } from '../app/api-context.tsx';
 import { useRefreshOn } from '../app/use-agent-events.ts';
 import { useLoad } from '../app/use-load.ts';
@@ -15,6 +16,8 @@ import { MetricsPanel } from './MetricsPanel.tsx';
 
 const SHOWN = 500;
 
+type ExportFormat = ApiInput<'exportConflicts'>['format'];
+
 /** `until` picked as a day means through that day; the agent's `until` is exclusive. */
 function dayAfter(date: string): string {
   const d = new Date(`${date}T00:00:00`);
@@ -29,18 +32,23 @@ export function ConflictLogScreen() {
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
   const [order, setOrder] = useState('');
-  const [exporting, setExporting] = useState<'csv' | 'json' | null>(null);
+  const [exporting, setExporting] = useState<ExportFormat | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
+  const [exportedNothing, setExportedNothing] = useState(false);
 
   // Days are the viewer's days: From 1 May is local midnight, To 1 May runs through local 23:59:59.
   const period = {
     ...(since ? { since: new Date(`${since}T00:00:00`).toISOString() } : {}),
     ...(until ? { until: dayAfter(until) } : {}),
   };
-  const filter = { ...period, ...(order.trim() ? { orderNumber: order.trim() } : {}) };
+  const filter = { ...period, ...(order.trim() ? { search: order.trim() } : {}) };
   const filterKey = JSON.stringify(filter);
   const periodKey = JSON.stringify(period);
-  const log = useLoad(() => api.listConflicts({ ...filter, limit: SHOWN }), [api, filterKey]);
+  // One more than shown: whether more match than the table holds.
+  const log = useLoad(() => api.listConflicts({ ...filter, limit: SHOWN + 1 }), [api, filterKey]);
+  const filtered = Boolean(since || until || order.trim());
+  // "0 conflicts match" was about the filters of that click.
+  useEffect(() => setExportedNothing(false), [filterKey]);
   const metrics = useLoad(() => api.metrics(period), [api, periodKey]);
   const periodText =
     since && until
@@ -53,11 +61,15 @@ export function ConflictLogScreen() {
   useRefreshOn(log.reload, ['conflict', 'changed'], 1000);
   useRefreshOn(metrics.reload, ['done', 'conflict', 'retrying'], 2000);
 
-  const exportAs = async (format: 'csv' | 'json') => {
+  const exportAs = async (format: ExportFormat) => {
     setExporting(format);
     setExportError(null);
+    setExportedNothing(false);
     try {
-      downloadFile(await api.exportConflicts({ format, ...filter }));
+      // XLSX dates are written on this viewer's clock.
+      const file = await api.exportConflicts({ format, ...filter, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+      if (file.count === 0) setExportedNothing(true);
+      else downloadFile(file);
     } catch (e) {
       setExportError(errorMessage(e));
     } finally {
@@ -90,6 +102,9 @@ export function ConflictLogScreen() {
         <button type="button" className="btn" disabled={exporting !== null} onClick={() => exportAs('json')}>
           {exporting === 'json' ? t('log.exporting') : t('log.exportJson')}
         </button>
+        <button type="button" className="btn" disabled={exporting !== null} onClick={() => exportAs('xlsx')}>
+          {exporting === 'xlsx' ? t('log.exporting') : t('log.exportXlsx')}
+        </button>
       </div>
       {metrics.data ? (
         <MetricsPanel metrics={metrics.data} period={periodText} />
@@ -102,13 +117,23 @@ export function ConflictLogScreen() {
         </p>
       ) : null}
       {exportError ? <ErrorNote message={exportError} /> : null}
+      <div role="status" className="no-print">
+        {exportedNothing ? <p className="note note-info export-none">{t('log.exportNone')}</p> : null}
+      </div>
       {log.error ? <ErrorNote message={log.error.message} onRetry={log.reload} /> : null}
       {log.loading && !log.data ? <Loading text={t('log.loading')} /> : null}
-      {log.data && log.data.length === 0 ? <EmptyState title={t('log.none')}>{order || since || until ? t('log.noneFiltered') : null}</EmptyState> : null}
+      <p role="status" className="muted small match-count">
+        {filtered && log.data && log.data.length > 0
+          ? log.data.length > SHOWN
+            ? t('log.matchesMore', { count: SHOWN })
+            : t('log.matches', { count: log.data.length })
+          : null}
+      </p>
+      {log.data && log.data.length === 0 ? <EmptyState title={t('log.none')}>{filtered ? t('log.noneFiltered') : null}</EmptyState> : null}
       {log.data && log.data.length > 0 ? (
         <div className="scroll">
-          <ConflictTable records={log.data} />
-          {log.data.length >= SHOWN ? <p className="muted small more-note">{t('log.showingLatest', { n: SHOWN })}</p> : null}
+          <ConflictTable records={log.data.slice(0, SHOWN)} />
+          {log.data.length > SHOWN ? <p className="muted small more-note">{t('log.showingLatest', { n: SHOWN })}</p> : null}
         </div>
       ) : null}
     </section>

@@ -87,6 +87,13 @@ export function QueueScreen() {
           onChange={(e) => setSearchText(e.target.value)}
         />
       </div>
+      <p role="status" className="muted small match-count">
+        {search.trim() && pages.matches
+          ? pages.matches.more
+            ? t('queue.matchesMore', { count: pages.matches.count })
+            : t('queue.matches', { count: pages.matches.count })
+          : null}
+      </p>
       {stale ? (
         <div className="note note-info">
           {t('queue.stale')}{' '}

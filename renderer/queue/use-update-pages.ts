@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { PageCursor } from '../../core/outbox/outbox.ts';
+import type { MatchCount, PageCursor } from '../../core/outbox/outbox.ts';
 import type { Update } from '../../core/outbox/types.ts';
 import { useApi } from '../app/api-context.tsx';
 import type { LoadError } from '../app/use-load.ts';
@@ -15,6 +15,8 @@ export interface UpdatePages {
   loadingMore: boolean;
   error: LoadError | null;
   pagesLoaded: number;
+  /** with a search: how many updates match (the agent counts up to a cap) */
+  matches: MatchCount | null;
   loadMore(): void;
   refresh(): void;
 }
@@ -31,6 +33,7 @@ export function useUpdatePages(state: StateFilter, search: string): UpdatePages 
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<LoadError | null>(null);
   const [pagesLoaded, setPagesLoaded] = useState(0);
+  const [matches, setMatches] = useState<MatchCount | null>(null);
   const ticket = useRef(0);
 
   const query = useCallback(
@@ -51,6 +54,7 @@ export function useUpdatePages(state: StateFilter, search: string): UpdatePages 
         if (t !== ticket.current) return;
         setItems(page.items);
         setNext(page.next);
+        setMatches(page.matches ?? null);
         setPagesLoaded(1);
         setError(null);
       })
@@ -66,6 +70,7 @@ export function useUpdatePages(state: StateFilter, search: string): UpdatePages 
     setLoading(true);
     setItems([]);
     setNext(null);
+    setMatches(null);
     refresh();
   }, [refresh]);
 
@@ -90,5 +95,5 @@ export function useUpdatePages(state: StateFilter, search: string): UpdatePages 
       .finally(() => setLoadingMore(false));
   }, [next, loadingMore, query]);
 
-  return { items, hasMore: next !== null, loading, loadingMore, error, pagesLoaded, loadMore, refresh };
+  return { items, hasMore: next !== null, loading, loadingMore, error, pagesLoaded, matches, loadMore, refresh };
 }
