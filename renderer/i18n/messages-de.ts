@@ -21,6 +21,7 @@ export const de: Catalogue = {
   'common.loading': 'Wird geladen…',
   'common.tryAgain': 'Erneut versuchen',
   'common.seeQueue': 'Zur Warteschlange',
+  'common.details': 'Details',
 
   'value.empty': '(leer)',
   'value.blank': '(Leerstring)',
@@ -96,6 +97,7 @@ export const de: Catalogue = {
 
   'new.modeLabel': 'Art der Erfassung',
   'new.single': 'Ein Auftrag',
+  'new.scan': 'Scannen',
   'new.bulk': 'Mehrere: einfügen oder CSV',
 
   'form.order': 'Auftragsnummer',
@@ -112,14 +114,35 @@ export const de: Catalogue = {
   'form.queueing': 'Wird eingereiht…',
   'form.needOrder': 'Bitte eine Auftragsnummer eingeben.',
   'form.needField': 'Bitte mindestens ein Feld angeben, das geändert werden soll.',
+  'form.needValue': 'Bitte einen neuen Wert für {field} eingeben oder „Feld leeren“ ankreuzen, um es in D365 zu leeren.',
+  'form.clearField': 'Feld leeren',
+  'form.clearFieldN': 'Feld leeren (Zeile {n})',
+  'form.clearHint': 'Leert dieses Feld in D365',
+  'form.clearedPlaceholder': '(wird geleert)',
+  'base.risk': 'Ohne Basis wird eine Änderung, die jemand vor dem Senden in D365 an diesen Feldern macht, überschrieben statt als Konflikt gemeldet.',
   'form.queued':
     'Nr. {id} für {order} eingereiht{merged, select, true { (mit einer wartenden Änderung desselben Auftrags zusammengeführt)} other {}}{withBase, select, true {} other {, ohne Basis}}.',
 
   'lookup.idle': 'Auftragsnummer scannen oder eingeben und Eingabe drücken.',
   'lookup.loading': 'Aktuelle Werte des Auftrags werden gelesen…',
+  'lookup.offline': 'Offline: Die Basis ist unbekannt. Die Änderung wird trotzdem eingereiht; ändert aber jemand diese Felder in D365, bevor sie gesendet wird, wird seine Änderung ohne Konflikt überschrieben. ({message})',
+  'scan.intro': 'Felder und Werte einmal festlegen, dann scannen: Jede Auftragsnummer mit Eingabe reiht eine Änderung mit diesen Werten ein.',
+  'scan.sound': 'Ton',
+  'scan.ready': 'Bereit: Auftragsnummer scannen.',
+  'scan.waiting': '{n, plural, one {# Scan wartet} other {# Scans warten}}',
+  'scan.noBase': 'D365 ist gerade nicht lesbar: Scans werden ohne Basis eingereiht.',
+  'scan.listLabel': 'Letzte Scans',
+  'scan.listNote': 'Die letzten {n} Scans stehen hier; jeder eingereihte steht in der Warteschlange.',
+  'scan.again': 'erneut gescannt',
+  'scan.waitingOne': '{order}: wartet auf das Einreihen…',
+  'scan.queued': '{order} eingereiht als Nr. {id}',
+  'scan.merged': '{order} mit Nr. {id} zusammengeführt (derselbe Auftrag, noch wartend)',
+  'scan.withoutBase': '– ohne Basis',
+  'scan.notFound': '{order} nicht in D365 gefunden – nicht eingereiht.',
+  'scan.refused': '{order} nicht eingereiht:',
+  'scan.needField': '{order} nicht eingereiht: zuerst ein zu änderndes Feld angeben.',
+  'scan.needValue': '{order} nicht eingereiht: zuerst einen Wert für {field} festlegen oder „Feld leeren“ ankreuzen.',
   'lookup.online': 'Aktuelle Werte aus D365 gelesen; sie dienen als Basis für die Konfliktprüfung.',
-  'lookup.offline':
-    'Offline: Die Basis ist unbekannt. Die Änderung wird trotzdem eingereiht und beim Senden mit D365 abgeglichen. ({message})',
 
   'bulk.label': 'Massenimport',
   'bulk.rows': 'Zu importierende Zeilen',

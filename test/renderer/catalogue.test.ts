@@ -15,7 +15,7 @@ const read = (f: string) => fs.readFileSync(path.join(RENDERER, f), 'utf8');
 const IDS = Object.keys(en) as MessageId[];
 
 /** The same in both languages on purpose: names, and words German borrowed. */
-const SAME_IN_GERMAN: MessageId[] = ['app.name', 'column.problem', 'conn.agentSaid', 'conn.offline', 'key.escape', 'settings.profileBc'];
+const SAME_IN_GERMAN: MessageId[] = ['app.name', 'column.problem', 'common.details', 'conn.agentSaid', 'conn.offline', 'key.escape', 'settings.profileBc'];
 
 describe('the message catalogue', () => {
   it('parses every message in both languages as ICU MessageFormat', () => {
