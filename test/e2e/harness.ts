@@ -7,6 +7,7 @@ import { createApiClient, type AgentApi } from '../../core/api.ts';
 import { MemorySecretStore } from '../../core/secrets.ts';
 import type { Simulator } from '../../core/simulator/simulator.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
+import type { DrainerOptions } from '../../core/engine/drainer.ts';
 import { serve, type RunningServer } from '../../main/server/serve.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,6 +86,9 @@ export interface DemoOptions {
   deskEveryMs?: number;
   /** scripts run in the page before its own (e.g. a recorder around a browser API) */
   initScripts?: string[];
+  drainer?: DrainerOptions;
+  /** browser permissions granted up front, e.g. ['notifications'] */
+  permissions?: string[];
 }
 
 /**
@@ -104,6 +108,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
     simulator: { seed: 11, latencyMs: 20, writers: { perSecond: 0, onRequest: 0 }, ...opts.simulator },
     // The demo's desk would queue a new update every few seconds; tests queue their own.
     deskEveryMs: opts.deskEveryMs ?? 3_600_000,
+    ...(opts.drainer ? { drainer: opts.drainer } : {}),
     log: () => {},
   });
   const browser = await launchChromium(opts.locale ?? 'en-US');
@@ -113,6 +118,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
     colorScheme: opts.colorScheme ?? 'light',
     ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     acceptDownloads: true,
+    ...(opts.permissions ? { permissions: opts.permissions } : {}),
   });
   for (const script of opts.initScripts ?? []) await context.addInitScript(script);
   const page = await context.newPage();

@@ -55,6 +55,10 @@ describe('the message catalogue', () => {
     expect(say('en', 'en-US', 'conn.serverUntil', { until })).toBe('D365 unavailable until 8:00:21 PM');
   });
 
+  it('has a label for every kind of history entry the agent records', () => {
+    expect(HISTORY_KINDS.filter((k) => !(`history.${k}` in en))).toEqual([]);
+  });
+
   it('uses every message somewhere in the UI', () => {
     const all = sources.map(read).join('\n');
     const used = (id: MessageId) => all.includes(`'${id}'`) || (id.startsWith('history.') && (HISTORY_KINDS as readonly string[]).includes(id.slice('history.'.length)));
