@@ -89,6 +89,8 @@ export interface DemoOptions {
   drainer?: DrainerOptions;
   /** browser permissions granted up front, e.g. ['notifications'] */
   permissions?: string[];
+  /** runs on the (real agent's) data folder before the server opens it, e.g. to damage its database */
+  prepareDataDir?: (dir: string) => void;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
   const ownUi = !opts.uiDir;
   const uiDir = opts.uiDir ?? (await buildUiOnce());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-e2e-'));
+  opts.prepareDataDir?.(dataDir);
   const server = await serve({
     dataDir,
     demo: true,
