@@ -69,7 +69,7 @@ describe('the message catalogue', () => {
 /** Attributes people read or hear. */
 const SPOKEN = new Set(['aria-label', 'aria-description', 'title', 'placeholder', 'alt', 'label']);
 /** Not words: examples of values (an order number, addresses) and the command a person types. */
-const NOT_WORDS = new Set(['SO-000042', 'https://contoso.operations.dynamics.com', 'contoso.onmicrosoft.com', 'outbox serve', '→ http://127.0.0.1:PORT/?token=…']);
+const NOT_WORDS = new Set(['SO-000042', 'UTF-8', 'Windows-1252', 'https://contoso.operations.dynamics.com', 'contoso.onmicrosoft.com', 'outbox serve', '→ http://127.0.0.1:PORT/?token=…']);
 
 /** Words written straight into JSX: text between tags, and string values of spoken attributes. */
 function hardCodedWords(source: string): string[] {
