@@ -49,7 +49,7 @@ export function ResolveMany({
   };
 
   return (
-    <div className="resolve-many" role="group" aria-label={t('conflicts.manyLabel')}>
+    <div className="resolve-many no-print" role="group" aria-label={t('conflicts.manyLabel')}>
       <label className="check">
         <input type="checkbox" checked={all} ref={(el) => {
             // "Some picked" is a third state a checkbox can only show from script.
