@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { AgentText } from '../common/AgentText.tsx';
 import { useT } from '../i18n/use-t.ts';
 
 export type Tone = 'info' | 'success' | 'warning' | 'danger';
@@ -7,6 +8,8 @@ export interface ToastInput {
   tone: Tone;
   title: string;
   body?: string;
+  /** the body is the agent's own text (D365's message), English whatever the UI's language */
+  bodyByAgent?: boolean;
   /** a hash link, e.g. '#/conflicts/12' */
   href?: string;
   linkText?: string;
@@ -114,7 +117,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
             <div key={toast.id} className={`toast toast-${toast.tone}`}>
               <div className="toast-text">
                 <strong>{toast.title}</strong>
-                {toast.body ? <span>{toast.body}</span> : null}
+                {toast.body ? toast.bodyByAgent ? <AgentText>{toast.body}</AgentText> : <span>{toast.body}</span> : null}
                 {toast.action ? (
                   <button
                     type="button"

@@ -66,7 +66,7 @@ export function ConflictAlerts({ desktop = false }: { desktop?: boolean }) {
         });
         alerts?.show('outbox-conflicts', title, single ? body : t('alert.conflictsBody'), href);
       } else if (e.type === 'paused' && e.reason === 'credentials') {
-        toast({ key: 'credentials', tone: 'danger', sticky: true, title: t('alert.credentials'), body: e.message, href: '#/settings', linkText: t('nav.settings') });
+        toast({ key: 'credentials', tone: 'danger', sticky: true, title: t('alert.credentials'), body: e.message, bodyByAgent: true, href: '#/settings', linkText: t('nav.settings') });
         alerts?.show('outbox-credentials', t('alert.credentials'), e.message, '#/settings');
       } else if (e.type === 'long-pause') {
         const title = t('alert.longPause', { since: new Date(e.since) });
@@ -83,6 +83,7 @@ export function ConflictAlerts({ desktop = false }: { desktop?: boolean }) {
           tone: 'warning',
           title: single ? t('alert.failed', { order: single.order }) : t('alert.failedMany', { n: failures.current.n }),
           body: single ? single.body : t('alert.failedManyBody'),
+          bodyByAgent: single !== null,
           href: hrefFor({ screen: 'queue', state: 'failed' }),
           linkText: t('alert.look'),
           onClose: () => (failures.current = EMPTY),
