@@ -102,6 +102,8 @@ describe('keyboard only: queue, resolve, requeue, export, with no mouse', () => 
 
   it('opens a row’s detail with Enter (focus on it) and closes it with Escape (focus back on the row)', async () => {
     const page = demo.page;
+    // The All tab was chosen again just now: its rows are there before a person tabs to them.
+    await page.locator('.screen-queue tbody tr').first().waitFor();
     await page.keyboard.press('Tab');
     const row = await expectFocus(page, (f) => f.tag === 'TR' && f.updateId !== null, 'the first row');
     await page.keyboard.press('Enter');
