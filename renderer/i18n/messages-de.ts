@@ -179,7 +179,7 @@ export const de: Catalogue = {
 
   'lookup.idle': 'Auftragsnummer scannen oder eingeben und Eingabe drücken.',
   'lookup.loading': 'Aktuelle Werte des Auftrags werden gelesen…',
-  'lookup.offline': 'Offline: Die Basis ist unbekannt. Die Änderung wird trotzdem eingereiht; ändert aber jemand diese Felder in D365, bevor sie gesendet wird, wird seine Änderung ohne Konflikt überschrieben. ({message})',
+  'lookup.offline': 'Offline: Die Basis ist unbekannt. Die Änderung wird trotzdem eingereiht; ändert aber jemand diese Felder in D365, bevor sie gesendet wird, wird seine Änderung ohne Konflikt überschrieben.',
   'scan.intro': 'Felder und Werte einmal festlegen, dann scannen: Jede Auftragsnummer mit Eingabe reiht eine Änderung mit diesen Werten ein.',
   'scan.sound': 'Ton',
   'scan.ready': 'Bereit: Auftragsnummer scannen.',

@@ -182,7 +182,7 @@ export const en = {
 
   'lookup.idle': 'Scan or type an order number and press Enter.',
   'lookup.loading': 'Reading the order’s current values…',
-  'lookup.offline': 'Offline: the base is unknown. The update will be queued anyway, but if someone changes these fields in D365 before it is sent, their change is overwritten without a conflict. ({message})',
+  'lookup.offline': 'Offline: the base is unknown. The update will be queued anyway, but if someone changes these fields in D365 before it is sent, their change is overwritten without a conflict.',
   'scan.intro': 'Set the fields and values once, then scan: each order number and Enter queues one update with them.',
   'scan.sound': 'Sound',
   'scan.ready': 'Ready: scan an order number.',
