@@ -65,6 +65,16 @@ describe('alerts', () => {
     expect(toasts()).toEqual(['2 new conflicts']);
   });
 
+  it('says a long pause in plain words, once, until dismissed', () => {
+    const api = renderAlerts();
+    const since = new Date(2026, 10, 22, 19, 40).getTime();
+    const until = new Date(2026, 10, 22, 20, 0, 21).getTime();
+    act(() => api.emit({ type: 'long-pause', reason: 'offline', since, until, message: 'GET …: D365 is not reachable — ECONNREFUSED' }));
+    act(() => api.emit({ type: 'long-pause', reason: 'offline', since, until, message: 'GET …: D365 is not reachable — ECONNREFUSED' }));
+    expect(toasts()).toEqual(['Sending has been paused since 7:40 PM']);
+    expect(document.querySelector('.toast')!.textContent).toContain('Your updates are safe; sending resumes by itself at 8:00:21 PM.');
+  });
+
   it('a cancel is not announced as a failure', () => {
     const api = renderAlerts();
     act(() => api.emit({ type: 'failed', id: 8, company: 'USMF', orderNumber: 'SO-000008', error: { code: 'CANCELLED', message: 'Cancelled by desk' } }));
