@@ -106,7 +106,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={value}>
       {children}
-      <section className="toasts" aria-label={t('toast.label')}>
+      {/* A named region (a landmark) only while it holds something; the live region is always there, so a first toast is heard. */}
+      <section className="toasts" aria-label={toasts.length > 0 ? t('toast.label') : undefined}>
         {toasts.length > 0 ? (
           <button type="button" className="btn btn-small toasts-dismiss-all" onClick={dismissAll}>
             {t('toast.dismissAll')}

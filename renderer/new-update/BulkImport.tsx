@@ -73,12 +73,11 @@ export function BulkImport() {
   const [error, setError] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  const source = (): Source | null => {
-    if (file && fileText !== null && text === fileText) return file;
-    return text.trim() ? { bytes: new TextEncoder().encode(text), file: null } : null;
-  };
+  /** The file, while the box still shows it untouched; else the box's text is what gets imported. */
+  const shownFile = file && fileText !== null && text === fileText ? file : null;
+  const source = (): Source | null => shownFile ?? (text.trim() ? { bytes: new TextEncoder().encode(text), file: null } : null);
   /** What a preview was made of: import only what was checked, with the options it was checked with. */
-  const keyOf = (s: Source | null, o: Options) => (s ? JSON.stringify([s.file, s.file ? s.bytes.length : text, o.encoding, o.delimiter]) : null);
+  const keyOf = (s: Source | { file: null } | null, o: Options) => (s ? JSON.stringify([s.file, 'bytes' in s && s.file ? s.bytes.length : text, o.encoding, o.delimiter]) : null);
 
   const args = (s: Source, o: Options, found?: ImportPreview): ApiInput<'previewImport'> => ({
     data: toBase64(s.bytes),
@@ -198,7 +197,7 @@ export function BulkImport() {
   };
 
   const busy = run.kind === 'preview' || run.kind === 'import';
-  const current = source();
+  const current: Source | { file: null } | null = shownFile ?? (text.trim() ? { file: null } : null);
   const fresh = preview !== null && checked === keyOf(current, options);
   const canImport = fresh && preview.problems.length === 0 && preview.rows > 0 && !busy;
   const fromFile = current?.file ?? null;
