@@ -227,6 +227,7 @@ export const de: Catalogue = {
   'bulk.checking': 'Wird geprüft…',
   'bulk.queue': '{rows, plural, one {# Änderung} other {# Änderungen}} einreihen',
   'bulk.queueNone': 'Änderungen einreihen',
+  'bulk.queueRest': 'Die übrigen {rows, plural, one {# Zeile} other {# Zeilen}} einreihen',
   'bulk.queued':
     '{queued, plural, one {# Änderung} other {# Änderungen}} eingereiht{merged, plural, =0 {} one {, # davon mit einer wartenden Änderung desselben Auftrags zusammengeführt} other {, # davon mit wartenden Änderungen derselben Aufträge zusammengeführt}}.',
   'bulk.problems': '{n, plural, one {# Zeile muss} other {# Zeilen müssen}} korrigiert werden, bevor etwas eingereiht wird.',

@@ -231,6 +231,7 @@ export const en = {
   'bulk.checking': 'Checking…',
   'bulk.queue': 'Queue {rows, plural, one {# update} other {# updates}}',
   'bulk.queueNone': 'Queue updates',
+  'bulk.queueRest': 'Queue the other {rows, plural, one {# row} other {# rows}}',
   'bulk.queued':
     'Queued {queued, plural, one {# update} other {# updates}}{merged, plural, =0 {} one {, # merged into a pending update of the same order} other {, # merged into pending updates of the same order}}.',
   'bulk.problems': '{n, plural, one {# row needs} other {# rows need}} fixing before anything is queued.',

@@ -46,6 +46,7 @@ type Run =
   | { kind: 'preview' }
   | { kind: 'import'; done: number; total: number; cancelling: boolean }
   | { kind: 'finished'; queued: number; merged: number; total: number; note?: string }
+  /** queued: the rows before `queued + 1` went in; the rest can be queued from there */
   | { kind: 'cancelled'; queued: number; total: number }
   | { kind: 'stopped'; queued: number; total: number; first: number; last: number; message: string };
 
@@ -111,7 +112,8 @@ export function BulkImport() {
     }
   };
 
-  const importAll = async () => {
+  /** Queues the rows after the first `from` (0: all of them); the parts before went in already. */
+  const importAll = async (from = 0) => {
     const s = source();
     if (!s || !preview) return;
     const base = options.currentBase ? 'current' : 'as-given';
@@ -119,15 +121,16 @@ export function BulkImport() {
     cancel.current = false;
     const total = preview.rows;
     try {
-      if (total <= PART_ROWS) {
+      if (total <= PART_ROWS && from === 0) {
         setRun({ kind: 'import', done: 0, total, cancelling: false });
         const r = await api.importCsv({ ...args(s, options, preview), base });
         setRun({ kind: 'finished', queued: r.queued, merged: r.merged, total, note: r.note });
       } else {
-        let queued = 0;
+        let queued = from;
         let merged = 0;
-        setRun({ kind: 'import', done: 0, total, cancelling: false });
+        setRun({ kind: 'import', done: queued, total, cancelling: false });
         for (const part of partsOf(splitRecords(s.bytes), PART_ROWS)) {
+          if (part.first <= from) continue;
           if (cancel.current) {
             setRun({ kind: 'cancelled', queued, total });
             return;
@@ -279,9 +282,16 @@ export function BulkImport() {
             {t('bulk.cancel')}
           </button>
         ) : null}
-        <button type="button" className="btn btn-primary" disabled={!canImport} onClick={importAll}>
-          {run.kind === 'import' ? t('form.queueing') : preview && fresh && preview.rows > 0 ? t('bulk.queue', { rows: preview.rows }) : t('bulk.queueNone')}
-        </button>
+        {(run.kind === 'cancelled' || run.kind === 'stopped') && canImport ? (
+          // Go on from where it stopped: queueing everything again would repeat the rows already in.
+          <button type="button" className="btn btn-primary" onClick={() => importAll(run.queued)}>
+            {t('bulk.queueRest', { rows: run.total - run.queued })}
+          </button>
+        ) : (
+          <button type="button" className="btn btn-primary" disabled={!canImport} onClick={() => importAll()}>
+            {run.kind === 'import' ? t('form.queueing') : preview && fresh && preview.rows > 0 ? t('bulk.queue', { rows: preview.rows }) : t('bulk.queueNone')}
+          </button>
+        )}
       </div>
       {/* What checking or queueing found; focus comes here when the button that started it is busy. */}
       <div ref={result} tabIndex={-1} className="result">

@@ -91,6 +91,13 @@ describe('CSV the way Excel writes it', () => {
       const imported = (await demo.api.listUpdates({ search: 'SO-2', limit: 1000 })).items.length;
       expect(imported).toBe(Math.min(queued, 1000));
       expect((await demo.api.status()).counts.pending).toBe(queued);
+
+      // Going on queues the rest only, not the rows already in again.
+      await page.getByRole('button', { name: `Queue the other ${restText} rows` }).click();
+      const done = page.getByText(/^Queued 6,000 updates/);
+      await done.waitFor({ timeout: 60_000 });
+      expect(await done.textContent()).not.toContain('merged');
+      expect((await demo.api.status()).counts.pending).toBe(rows);
     } finally {
       await demo.api.resumeDrain();
     }

@@ -46,7 +46,7 @@ describe('the desk’s journeys: failed updates, cancel and undo, many conflicts
   beforeAll(async () => {
     demo = await startDemo({
       // A long wait between outage probes, so "Try now" visibly skips it.
-      drainer: { probeMinMs: 60_000, probeMaxMs: 60_000 },
+      drainer: { probeMinMs: 30_000, probeMaxMs: 30_000 },
       permissions: ['notifications'],
       initScripts: [NOTIFICATION_RECORDER],
     });
@@ -212,13 +212,13 @@ describe('the desk’s journeys: failed updates, cancel and undo, many conflicts
     } finally {
       await demo.sim().setOffline(false);
     }
-    // The next probe is a minute away; Try now stops waiting at once.
+    // The next probe is half a minute away; Try now stops waiting at once.
     await statusBar().getByRole('button', { name: en['status.tryNow'] }).click();
     await statusBar().getByTestId('connection').filter({ hasText: en['conn.onlineDemo'] }).waitFor({ timeout: 5_000 });
     expect((await demo.api.status()).drain.paused).toBeNull();
     // The updates themselves were deferred by the agent to the probe's time; sending them at once
     // is the agent's part of "Try now" (see the report), so here they only have to arrive.
-    for (const id of ids) await until(demo, id, 'done', 90_000);
+    for (const id of ids) await until(demo, id, 'done', 60_000);
   }, 120_000);
 
   it('logged no script errors', () => {

@@ -121,7 +121,7 @@ describe('BulkImport', () => {
         parts.push(args);
         // The first part answers at once; the second waits until the test lets it go.
         if (parts.length === 2) await new Promise<void>((r) => (release = r));
-        return { queued: PART_ROWS, merged: 0 };
+        return { queued: text(args.data).trim().split('\n').length - 1, merged: 0 };
       },
     });
     const box = renderImport(api);
@@ -138,6 +138,13 @@ describe('BulkImport', () => {
     expect(text(parts[0]!.data).split('\n').slice(0, 2)).toEqual(['order,CustomerRequisitionNumber', 'SO-0,PO-0']);
     expect(text(parts[1]!.data).split('\n')[1]).toBe(`SO-${PART_ROWS},PO-${PART_ROWS}`);
     expect(parts.every((p) => p.delimiter === ',' && p.encoding === 'utf-8')).toBe(true);
+
+    // Queueing everything again would repeat the 2,000 rows already in: it goes on from there.
+    expect(screen.queryByRole('button', { name: 'Queue 2,500 updates' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Queue the other 500 rows' }));
+    await screen.findByText(/Queued 2,500 updates/);
+    expect(parts).toHaveLength(3);
+    expect(text(parts[2]!.data).split('\n').slice(0, 2)).toEqual(['order,CustomerRequisitionNumber', `SO-${PART_ROWS * 2},PO-${PART_ROWS * 2}`]);
   });
 });
 
