@@ -1,7 +1,5 @@
 import { useRef, useState, type ChangeEvent, type DragEvent } from 'react';
 import type { ApiInput, ImportPreview } from '../../core/api.ts';
-import type { CsvDelimiter } from '../../core/csv/csv.ts';
-import type { CsvEncoding } from '../../core/csv/decode.ts';
 import { useApi } from '../app/api-context.tsx';
 import { focusIfLost } from '../app/focus.ts';
 import { AgentText } from '../common/AgentText.tsx';
@@ -25,8 +23,8 @@ const TEMPLATE = {
 /** Rows per call to the agent: a longer import goes in parts, with progress and Cancel. */
 export const PART_ROWS = 1000;
 
-type EncodingChoice = 'auto' | CsvEncoding;
-type DelimiterChoice = 'auto' | CsvDelimiter;
+type EncodingChoice = 'auto' | ImportPreview['encoding'];
+type DelimiterChoice = 'auto' | ImportPreview['delimiter'];
 
 /** What is being imported: a file's bytes as they are, or the text in the box. */
 interface Source {

@@ -1,11 +1,10 @@
 import type { ImportPreview } from '../../core/api.ts';
-import type { CsvDelimiter } from '../../core/csv/csv.ts';
 import type { MessageId } from '../i18n/messages-en.ts';
 import { AgentText } from '../common/AgentText.tsx';
 import { FieldValueText } from '../common/FieldValueText.tsx';
 import { useT } from '../i18n/use-t.ts';
 
-const DELIMITER_NAMES: Record<CsvDelimiter, MessageId> = { ',': 'bulk.comma', ';': 'bulk.semicolon', '\t': 'bulk.tab' };
+const DELIMITER_NAMES: Record<ImportPreview['delimiter'], MessageId> = { ',': 'bulk.comma', ';': 'bulk.semicolon', '\t': 'bulk.tab' };
 
 export function ImportPreviewTable({ preview, fromFile = false, currentBase = false }: { preview: ImportPreview; fromFile?: boolean; currentBase?: boolean }) {
   const t = useT();
