@@ -9,6 +9,6 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
-    <App api={connection.api} onNavigate={connection.onNavigate} />
+    <App api={connection.api} onNavigate={connection.onNavigate} desktopAlerts={connection.kind === 'http'} />
   </StrictMode>,
 );

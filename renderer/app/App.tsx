@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useFormat } from '../i18n/use-format.ts';
 import type { AgentApi } from '../../core/api.ts';
 import { ConflictAlerts } from '../conflicts/ConflictAlerts.tsx';
 import { ConflictsScreen } from '../conflicts/ConflictsScreen.tsx';
@@ -11,7 +12,9 @@ import { SettingsScreen } from '../settings/SettingsScreen.tsx';
 import { StatusBar } from '../status/StatusBar.tsx';
 import { AgentStatusProvider, useAgentStatus } from './agent-status.tsx';
 import { ApiProvider } from './api-context.tsx';
+import { Banners } from './Banners.tsx';
 import { focusScreenHeading, useFocusKeeper } from './focus.ts';
+import { ModeBoundary } from './mode.tsx';
 import { NavBar } from './NavBar.tsx';
 import { NeedsToken } from './NeedsToken.tsx';
 import { useRoute, type Route } from './routes.ts';
@@ -22,27 +25,42 @@ export interface AppProps {
   api: AgentApi;
   /** Electron's tray asks for a screen (e.g. a conflict notification was clicked) */
   onNavigate?: (cb: (hash: string) => void) => () => void;
+  /** the browser's notifications stand in for the desktop app's native ones (headless UI) */
+  desktopAlerts?: boolean;
 }
 
-export function App({ api, onNavigate }: AppProps) {
+export function App({ api, onNavigate, desktopAlerts = false }: AppProps) {
   useEffect(() => onNavigate?.((hash) => (window.location.hash = hash)), [onNavigate]);
   return (
     <ApiProvider api={api}>
-      <LanguageFromSettings>
-        <ToastProvider>
-          <AgentStatusProvider>
-            <Shell />
-          </AgentStatusProvider>
-        </ToastProvider>
-      </LanguageFromSettings>
+      <ModeBoundary>
+        <LanguageFromSettings>
+          <ToastProvider>
+            <AgentStatusProvider>
+              <Shell desktopAlerts={desktopAlerts} />
+            </AgentStatusProvider>
+          </ToastProvider>
+        </LanguageFromSettings>
+      </ModeBoundary>
     </ApiProvider>
   );
+}
+
+/** "(3) Outbox Agent": the tab says how many conflicts wait for a person, seen from any other tab. */
+function useTitleCount(n: number): void {
+  const t = useT();
+  const fmt = useFormat();
+  const name = t('app.name');
+  useEffect(() => {
+    document.title = n > 0 ? `(${fmt.number(n)}) ${name}` : name;
+  }, [n, name, fmt]);
 }
 
 function ScreenFor({ route }: { route: Route }) {
   switch (route.screen) {
     case 'queue':
-      return <QueueScreen />;
+      // A link to one state's tab ("1 failed — needs a look") opens the queue afresh on it.
+      return <QueueScreen key={route.state ?? 'all'} openOn={route.state} />;
     case 'new':
       return <NewUpdateScreen />;
     case 'conflicts':
@@ -54,12 +72,13 @@ function ScreenFor({ route }: { route: Route }) {
   }
 }
 
-function Shell() {
+function Shell({ desktopAlerts }: { desktopAlerts: boolean }) {
   const t = useT();
   const route = useRoute();
   const { status, error } = useAgentStatus();
 
   useFocusKeeper();
+  useTitleCount(status?.counts.conflict ?? 0);
 
   if (error?.code === 'UNAUTHORIZED') return <NeedsToken />;
   return (
@@ -79,10 +98,11 @@ function Shell() {
           <NavBar current={route.screen} counts={status?.counts} />
         </header>
         <main className="main" id="main">
+          <Banners />
           <ScreenFor route={route} />
         </main>
         <StatusBar />
-        <ConflictAlerts />
+        <ConflictAlerts desktop={desktopAlerts} />
       </div>
     </ShortcutsProvider>
   );

@@ -2,6 +2,7 @@ import type { StateCounts } from '../../core/outbox/types.ts';
 import { useFormat } from '../i18n/use-format.ts';
 import { useT } from '../i18n/use-t.ts';
 import type { MessageId } from '../i18n/messages-en.ts';
+import { NeedsLookLink } from '../status/NeedsLookLink.tsx';
 import { useShortcutsDialog } from './shortcuts.tsx';
 import type { Screen } from './routes.ts';
 
@@ -32,6 +33,7 @@ export function NavBar({ current, counts }: { current: Screen; counts: StateCoun
             </a>
           );
         })}
+        <NeedsLookLink className="nav-alert" />
       </nav>
       <button type="button" className="topbar-button" onClick={shortcuts.open} aria-keyshortcuts="?">
         {t('shortcuts.button')}

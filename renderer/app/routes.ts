@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
+import { UPDATE_STATES, type UpdateState } from '../../core/outbox/types.ts';
 
 export type Route =
-  | { screen: 'queue' }
+  /** state: the queue opened on one state's tab (the "3 failed — need a look" link) */
+  | { screen: 'queue'; state?: UpdateState }
   | { screen: 'new' }
   | { screen: 'conflicts'; updateId: number | null }
   | { screen: 'log' }
@@ -22,8 +24,10 @@ export function parseRoute(hash: string): Route {
       return { screen: 'log' };
     case 'settings':
       return { screen: 'settings' };
-    default:
-      return { screen: 'queue' };
+    default: {
+      const state = UPDATE_STATES.find((st) => st === parts[1]);
+      return state ? { screen: 'queue', state } : { screen: 'queue' };
+    }
   }
 }
 
@@ -33,7 +37,9 @@ export function routeTo(screen: Screen): Route {
 }
 
 export function hrefFor(route: Route): string {
-  return route.screen === 'conflicts' && route.updateId !== null ? `#/conflicts/${route.updateId}` : `#/${route.screen}`;
+  if (route.screen === 'conflicts' && route.updateId !== null) return `#/conflicts/${route.updateId}`;
+  if (route.screen === 'queue' && route.state) return `#/queue/${route.state}`;
+  return `#/${route.screen}`;
 }
 
 export function useRoute(): Route {

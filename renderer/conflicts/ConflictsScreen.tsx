@@ -12,6 +12,7 @@ import { useT } from '../i18n/use-t.ts';
 import { groupConflicts } from './conflict-groups.ts';
 import { ConflictList } from './ConflictList.tsx';
 import { ConflictView } from './ConflictView.tsx';
+import { ResolveMany } from './ResolveMany.tsx';
 
 export function ConflictsScreen({ updateId }: { updateId: number | null }) {
   const api = useApi();
@@ -22,9 +23,11 @@ export function ConflictsScreen({ updateId }: { updateId: number | null }) {
   // Resolved here: gone from the list at once, before the agent's answer to the reload arrives.
   const [resolved, setResolved] = useState<ReadonlySet<number>>(new Set());
   const [focusNext, setFocusNext] = useState(false);
+  const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const emptyHeading = useRef<HTMLElement>(null);
 
   const groups = (open.data ?? []).filter((g) => !resolved.has(g.updateId));
+  const pickedIds = groups.filter((g) => picked.has(g.updateId)).map((g) => g.updateId);
   const selected = groups.find((g) => g.updateId === updateId) ?? groups[0] ?? null;
   const noneLeft = open.data !== undefined && groups.length === 0;
 
@@ -45,9 +48,42 @@ export function ConflictsScreen({ updateId }: { updateId: number | null }) {
           {t('conflicts.noneHint')}
         </EmptyState>
       ) : null}
+      {groups.length > 1 ? (
+        <ResolveMany
+          total={groups.length}
+          picked={pickedIds}
+          onPickAll={(on) => setPicked(new Set(on ? groups.map((g) => g.updateId) : []))}
+          onResolved={(action, ids) => {
+            if (ids.length > 0) {
+              toast({
+                tone: 'success',
+                title: t('conflicts.resolvedMany', { n: ids.length }),
+                body: t(action === 'keep-mine' ? 'conflicts.resolvedManyMine' : 'conflicts.resolvedManyTheirs'),
+              });
+            }
+            setResolved((s) => new Set([...s, ...ids]));
+            setPicked(new Set());
+            setFocusNext(true);
+            navigate({ screen: 'conflicts', updateId: null });
+            open.reload();
+          }}
+        />
+      ) : null}
       {selected ? (
         <div className="split split-list">
-          <ConflictList groups={groups} selectedId={selected.updateId} />
+          <ConflictList
+            groups={groups}
+            selectedId={selected.updateId}
+            picked={picked}
+            onPick={(id, on) =>
+              setPicked((s) => {
+                const next = new Set(s);
+                if (on) next.add(id);
+                else next.delete(id);
+                return next;
+              })
+            }
+          />
           <ConflictView
             key={selected.updateId}
             group={selected}

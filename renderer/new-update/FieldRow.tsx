@@ -1,14 +1,11 @@
-import type { Ref } from 'react';
+import type { KeyboardEvent, Ref } from 'react';
 import type { FieldValue } from '../../core/outbox/types.ts';
 import { FieldValueText } from '../common/FieldValueText.tsx';
 import { useT } from '../i18n/use-t.ts';
+import type { FieldDraft } from './field-rows.ts';
 import { VALUE_SUGGESTIONS } from './known-fields.ts';
 
-export interface FieldDraft {
-  key: number;
-  field: string;
-  value: string;
-}
+export type { FieldDraft } from './field-rows.ts';
 
 export function FieldRow({
   row,
@@ -18,6 +15,7 @@ export function FieldRow({
   canRemove,
   onChange,
   onRemove,
+  onValueKeyDown,
 }: {
   row: FieldDraft;
   index: number;
@@ -27,6 +25,7 @@ export function FieldRow({
   canRemove: boolean;
   onChange(next: FieldDraft): void;
   onRemove(): void;
+  onValueKeyDown?(e: KeyboardEvent<HTMLInputElement>): void;
 }) {
   const t = useT();
   const suggestions = VALUE_SUGGESTIONS[row.field.trim()];
@@ -44,11 +43,14 @@ export function FieldRow({
       <input
         ref={valueRef}
         className="field-value"
+        data-row-key={row.key}
         aria-label={t('form.newValue', { n: index + 1 })}
         list={listId}
-        placeholder={t('form.valuePlaceholder')}
-        value={row.value}
+        placeholder={row.clear ? t('form.clearedPlaceholder') : t('form.valuePlaceholder')}
+        value={row.clear ? '' : row.value}
+        disabled={row.clear}
         onChange={(e) => onChange({ ...row, value: e.target.value })}
+        onKeyDown={onValueKeyDown}
       />
       {suggestions ? (
         <datalist id={listId}>
@@ -57,6 +59,10 @@ export function FieldRow({
           ))}
         </datalist>
       ) : null}
+      <label className="check field-clear" title={t('form.clearHint')}>
+        <input type="checkbox" checked={row.clear} aria-label={t('form.clearFieldN', { n: index + 1 })} onChange={(e) => onChange({ ...row, clear: e.target.checked })} />
+        {t('form.clearField')}
+      </label>
       <span className="field-current" title={t('form.currentTitle')}>
         {current === undefined ? null : (
           <>

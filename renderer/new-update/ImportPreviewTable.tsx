@@ -1,12 +1,21 @@
 import type { ImportPreview } from '../../core/api.ts';
+import type { MessageId } from '../i18n/messages-en.ts';
 import { AgentText } from '../common/AgentText.tsx';
 import { FieldValueText } from '../common/FieldValueText.tsx';
 import { useT } from '../i18n/use-t.ts';
 
-export function ImportPreviewTable({ preview }: { preview: ImportPreview }) {
+const DELIMITER_NAMES: Record<ImportPreview['delimiter'], MessageId> = { ',': 'bulk.comma', ';': 'bulk.semicolon', '\t': 'bulk.tab' };
+
+export function ImportPreviewTable({ preview, fromFile = false, currentBase = false }: { preview: ImportPreview; fromFile?: boolean; currentBase?: boolean }) {
   const t = useT();
+  const baseless = preview.sample.some((r) => r.base === null);
   return (
     <div className="import-preview">
+      <p className="import-read muted small">
+        {fromFile
+          ? t('bulk.readAs', { encoding: preview.encoding === 'utf-8' ? 'UTF-8' : 'Windows-1252', delimiter: t(DELIMITER_NAMES[preview.delimiter]) })
+          : t('bulk.readText', { delimiter: t(DELIMITER_NAMES[preview.delimiter]) })}
+      </p>
       {preview.problems.length > 0 ? (
         <>
           <div className="note note-danger" role="alert">
@@ -70,6 +79,13 @@ export function ImportPreviewTable({ preview }: { preview: ImportPreview }) {
             ))}
           </tbody>
         </table>
+      ) : null}
+      {currentBase ? (
+        <p className="hint hint-ok">{t('bulk.currentBaseNote')}</p>
+      ) : baseless ? (
+        <p className="hint hint-warning">
+          {t('bulk.noBase')} {t('base.risk')}
+        </p>
       ) : null}
       {preview.rows > preview.sample.length ? <p className="muted small">{t('bulk.showingFirst', { shown: preview.sample.length, rows: preview.rows })}</p> : null}
     </div>

@@ -1,3 +1,4 @@
+import { AgentText } from '../common/AgentText.tsx';
 import { useT } from '../i18n/use-t.ts';
 import type { Lookup } from './use-order-lookup.ts';
 
@@ -12,9 +13,13 @@ export function LookupNote({ lookup }: { lookup: Lookup }) {
       return <p className="hint hint-ok">{t('lookup.online')}</p>;
     case 'offline':
       return (
-        <p className="hint hint-warning" role="status">
-          {t('lookup.offline', { message: lookup.message })}
-        </p>
+        <div className="hint hint-warning" role="status">
+          {t('lookup.offline')}
+          <details className="details">
+            <summary>{t('common.details')}</summary>
+            <AgentText>{lookup.message}</AgentText>
+          </details>
+        </div>
       );
     case 'error':
       return (

@@ -5,7 +5,8 @@ import { focusIfLost } from '../app/focus.ts';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { errorMessage } from '../format.ts';
 import { useT } from '../i18n/use-t.ts';
-import { FieldRow, type FieldDraft } from './FieldRow.tsx';
+import { fieldsFrom, useFieldRows } from './field-rows.ts';
+import { FieldRow } from './FieldRow.tsx';
 import { KNOWN_FIELDS } from './known-fields.ts';
 import { LookupNote } from './LookupNote.tsx';
 import { baseFrom, lookupKey, useOrderLookup } from './use-order-lookup.ts';
@@ -24,14 +25,14 @@ interface Queued {
 export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
   const api = useApi();
   const t = useT();
-  const nextKey = useRef(2);
   const orderRef = useRef<HTMLInputElement>(null);
   const firstValueRef = useRef<HTMLInputElement>(null);
   const [orderNumber, setOrderNumber] = useState('');
   const [company, setCompany] = useState('');
   // The lookup runs for the order number once it is committed (Enter or leaving the field), not per keystroke.
   const [committedOrder, setCommittedOrder] = useState('');
-  const [rows, setRows] = useState<FieldDraft[]>([{ key: 1, field: 'SalesOrderStatus', value: '' }]);
+  const { rows, update: updateRow, add: addRow, remove: removeRow, clearValues } = useFieldRows('SalesOrderStatus');
+  const formRef = useRef<HTMLFormElement>(null);
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [queued, setQueued] = useState<Queued | null>(null);
@@ -52,9 +53,6 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
     firstValueRef.current?.select();
   };
 
-  const updateRow = (key: number, next: FieldDraft) => setRows((rs) => rs.map((r) => (r.key === key ? next : r)));
-  const addRow = () => setRows((rs) => [...rs, { key: nextKey.current++, field: '', value: '' }]);
-  const removeRow = (key: number) => setRows((rs) => (rs.length > 1 ? rs.filter((r) => r.key !== key) : rs));
 
   /** The base the person saw; read now if they were quicker than the lookup. Null when offline. */
   const resolveBase = async (order: string): Promise<Fields | null> => {
@@ -79,12 +77,17 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
       orderRef.current?.focus();
       return;
     }
-    const named = rows.filter((r) => r.field.trim());
-    if (named.length === 0) {
-      setError(t('form.needField'));
+    const checked = fieldsFrom(rows);
+    if (!checked.ok) {
+      if (checked.problem === 'no-field') setError(t('form.needField'));
+      else {
+        // Enter on an empty value: never a blank sent to D365 by accident.
+        setError(t('form.needValue', { field: checked.field }));
+        formRef.current?.querySelector<HTMLInputElement>(`input[data-row-key="${checked.key}"]`)?.focus();
+      }
       return;
     }
-    const fields: Fields = Object.fromEntries(named.map((r) => [r.field.trim(), r.value]));
+    const { fields } = checked;
     setSubmitting(true);
     try {
       const base = await resolveBase(order);
@@ -92,7 +95,7 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
       setQueued({ id: r.id, label: `${effectiveCompany} / ${order}`, coalesced: r.coalesced, withBase: base !== null });
       setOrderNumber('');
       setCommittedOrder('');
-      setRows((rs) => rs.map((row) => ({ ...row, value: '' })));
+      clearValues();
       orderRef.current?.focus();
     } catch (err) {
       setError(errorMessage(err));
@@ -103,7 +106,7 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
   };
 
   return (
-    <form className="panel form" onSubmit={submit} aria-label={t('nav.new')}>
+    <form ref={formRef} className="panel form" onSubmit={submit} aria-label={t('nav.new')}>
       <div className="form-grid">
         <label>
           {t('form.order')}
@@ -156,7 +159,8 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
       {error ? <ErrorNote message={error} /> : null}
       {queued ? (
         <div className="note note-success" role="status">
-          {t('form.queued', { id: queued.id, order: queued.label, merged: queued.coalesced, withBase: queued.withBase })} <a href="#/queue">{t('common.seeQueue')}</a>
+          {t('form.queued', { id: queued.id, order: queued.label, merged: queued.coalesced, withBase: queued.withBase })} {queued.withBase ? null : `${t('base.risk')} `}
+          <a href="#/queue">{t('common.seeQueue')}</a>
         </div>
       ) : null}
     </form>

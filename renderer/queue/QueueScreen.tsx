@@ -16,10 +16,10 @@ import { useUpdatePages } from './use-update-pages.ts';
 
 const SEARCH_DELAY_MS = 250;
 
-export function QueueScreen() {
+export function QueueScreen({ openOn }: { openOn?: StateFilter }) {
   const t = useT();
   const { status } = useAgentStatus();
-  const [state, setState] = useState<StateFilter>('all');
+  const [state, setState] = useState<StateFilter>(openOn ?? 'all');
   const [searchText, setSearchText] = useState('');
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<number | null>(null);

@@ -6,6 +6,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createApiClient, type AgentApi } from '../../core/api.ts';
 import { MemorySecretStore } from '../../core/secrets.ts';
 import type { Simulator } from '../../core/simulator/simulator.ts';
+import type { SimulatorOptions } from '../../core/simulator/types.ts';
+import type { DrainerOptions } from '../../core/engine/drainer.ts';
 import { serve, type RunningServer } from '../../main/server/serve.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -78,6 +80,17 @@ export interface DemoOptions {
   timezoneId?: string;
   /** a UI already built by buildUiOnce (else one is built and removed at close) */
   uiDir?: string;
+  /** merged over the quiet simulator below (e.g. a slow D365: `{ latencyMs: 800 }`) */
+  simulator?: SimulatorOptions;
+  /** how often the demo's desk queues an update (default: practically never) */
+  deskEveryMs?: number;
+  /** scripts run in the page before its own (e.g. a recorder around a browser API) */
+  initScripts?: string[];
+  drainer?: DrainerOptions;
+  /** browser permissions granted up front, e.g. ['notifications'] */
+  permissions?: string[];
+  /** runs on the (real agent's) data folder before the server opens it, e.g. to damage its database */
+  prepareDataDir?: (dir: string) => void;
 }
 
 /**
@@ -88,15 +101,17 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
   const ownUi = !opts.uiDir;
   const uiDir = opts.uiDir ?? (await buildUiOnce());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-e2e-'));
+  opts.prepareDataDir?.(dataDir);
   const server = await serve({
     dataDir,
     demo: true,
     uiDir,
     env: { OUTBOX_USER: 'desk@e2e' },
     secrets: new MemorySecretStore(),
-    simulator: { seed: 11, latencyMs: 20, writers: { perSecond: 0, onRequest: 0 } },
+    simulator: { seed: 11, latencyMs: 20, writers: { perSecond: 0, onRequest: 0 }, ...opts.simulator },
     // The demo's desk would queue a new update every few seconds; tests queue their own.
-    deskEveryMs: 3_600_000,
+    deskEveryMs: opts.deskEveryMs ?? 3_600_000,
+    ...(opts.drainer ? { drainer: opts.drainer } : {}),
     log: () => {},
   });
   const browser = await launchChromium(opts.locale ?? 'en-US');
@@ -106,7 +121,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoPage> {
     colorScheme: opts.colorScheme ?? 'light',
     ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
     acceptDownloads: true,
+    ...(opts.permissions ? { permissions: opts.permissions } : {}),
   });
+  for (const script of opts.initScripts ?? []) await context.addInitScript(script);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const pageErrors: string[] = [];

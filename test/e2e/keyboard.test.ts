@@ -102,6 +102,8 @@ describe('keyboard only: queue, resolve, requeue, export, with no mouse', () => 
 
   it('opens a row’s detail with Enter (focus on it) and closes it with Escape (focus back on the row)', async () => {
     const page = demo.page;
+    // The All tab was chosen again just now: its rows are there before a person tabs to them.
+    await page.locator('.screen-queue tbody tr').first().waitFor();
     await page.keyboard.press('Tab');
     const row = await expectFocus(page, (f) => f.tag === 'TR' && f.updateId !== null, 'the first row');
     await page.keyboard.press('Enter');
@@ -146,7 +148,8 @@ describe('keyboard only: queue, resolve, requeue, export, with no mouse', () => 
     // Out of the text box (shortcuts wait while a person types), onto the mode tabs.
     await page.keyboard.press('Shift+Tab');
     await expectFocus(page, (f) => f.role === 'tab' && f.name === en['new.single'], 'the One order tab');
-    await page.keyboard.press('ArrowRight');
+    // The last tab (Scan sits between them).
+    await page.keyboard.press('End');
     await expectFocus(page, (f) => f.role === 'tab' && f.name === en['new.bulk'], 'the Bulk tab');
     await tabTo(page, named(en['bulk.choose']), 'the file picker button');
     await page.keyboard.press('Enter');

@@ -127,7 +127,8 @@ describe('the UI in a real browser against outbox serve --demo', () => {
     await page.getByLabel('New value 1', { exact: true }).fill(ours);
     await page.getByRole('button', { name: 'Queue update' }).click();
 
-    const alert = page.getByRole('alert').filter({ hasText: 'Conflict on USMF / SO-000055' });
+    // Alerts speak in one polite live region (a burst of conflicts must not shout over the person).
+    const alert = page.locator('.toasts [aria-live="polite"] .toast', { hasText: 'Conflict on USMF / SO-000055' });
     await alert.waitFor({ timeout: 15_000 });
     await expect(page.evaluate(() => (window as unknown as { e2eMarker?: number }).e2eMarker)).resolves.toBe(42);
     await shot('conflict-alert');

@@ -15,7 +15,7 @@ const read = (f: string) => fs.readFileSync(path.join(RENDERER, f), 'utf8');
 const IDS = Object.keys(en) as MessageId[];
 
 /** The same in both languages on purpose: names, and words German borrowed. */
-const SAME_IN_GERMAN: MessageId[] = ['app.name', 'column.problem', 'conn.agentSaid', 'conn.offline', 'key.escape', 'settings.profileBc'];
+const SAME_IN_GERMAN: MessageId[] = ['app.name', 'column.problem', 'common.details', 'conn.agentSaid', 'conn.offline', 'key.escape', 'settings.profileBc'];
 
 describe('the message catalogue', () => {
   it('parses every message in both languages as ICU MessageFormat', () => {
@@ -55,6 +55,10 @@ describe('the message catalogue', () => {
     expect(say('en', 'en-US', 'conn.serverUntil', { until })).toBe('D365 unavailable until 8:00:21 PM');
   });
 
+  it('has a label for every kind of history entry the agent records', () => {
+    expect(HISTORY_KINDS.filter((k) => !(`history.${k}` in en))).toEqual([]);
+  });
+
   it('uses every message somewhere in the UI', () => {
     const all = sources.map(read).join('\n');
     const used = (id: MessageId) => all.includes(`'${id}'`) || (id.startsWith('history.') && (HISTORY_KINDS as readonly string[]).includes(id.slice('history.'.length)));
@@ -65,7 +69,7 @@ describe('the message catalogue', () => {
 /** Attributes people read or hear. */
 const SPOKEN = new Set(['aria-label', 'aria-description', 'title', 'placeholder', 'alt', 'label']);
 /** Not words: examples of values (an order number, addresses) and the command a person types. */
-const NOT_WORDS = new Set(['SO-000042', 'https://contoso.operations.dynamics.com', 'contoso.onmicrosoft.com', 'outbox serve', '→ http://127.0.0.1:PORT/?token=…']);
+const NOT_WORDS = new Set(['SO-000042', 'UTF-8', 'Windows-1252', 'https://contoso.operations.dynamics.com', 'contoso.onmicrosoft.com', 'outbox serve', '→ http://127.0.0.1:PORT/?token=…']);
 
 /** Words written straight into JSX: text between tags, and string values of spoken attributes. */
 function hardCodedWords(source: string): string[] {

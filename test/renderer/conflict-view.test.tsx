@@ -130,8 +130,8 @@ describe('ConflictsScreen', () => {
         fields: [{ field: 'RequestedShippingDate', base: '2026-12-01T12:00:00Z', ours: '2027-01-20T12:00:00Z', theirs: '2027-02-14T12:00:00Z' }],
       }),
     );
-    const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('Conflict on USMF / SO-000055');
+    const alert = (await screen.findByText('Conflict on USMF / SO-000055')).closest('.toast') as HTMLElement;
+    expect(alert.closest('[aria-live]')?.getAttribute('aria-live')).toBe('polite');
     expect(within(alert).getByRole('link', { name: 'Review' }).getAttribute('href')).toBe('#/conflicts/12');
     const list = await screen.findByRole('list', { name: 'Open conflicts' });
     expect(list.textContent).toContain('SO-000055');

@@ -111,4 +111,41 @@ describe('UpdateForm', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('Enter an order number');
     expect(api.enqueue).not.toHaveBeenCalled();
   });
+
+  it('never queues a blank: Enter on an empty value asks for one, and focus goes to it', async () => {
+    const api = fakeApi({ lookupOrder: async () => ({ online: true, values: { SalesOrderStatus: 'Backorder' }, etag: 'W/"1"' }) });
+    const { order, value } = renderForm(api);
+    scan(order, 'SO-000042');
+    fireEvent.submit(screen.getByRole('form', { name: 'New update' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Type a new value for SalesOrderStatus, or tick “Clear this field”');
+    expect(document.activeElement).toBe(value());
+    fireEvent.change(value(), { target: { value: '   ' } });
+    fireEvent.submit(screen.getByRole('form', { name: 'New update' }));
+    await screen.findByRole('alert');
+    expect(api.enqueue).not.toHaveBeenCalled();
+  });
+
+  it('empties a field in D365 only when the person ticks “Clear this field”', async () => {
+    const api = fakeApi({
+      lookupOrder: async () => ({ online: true, values: { SalesOrderStatus: 'Backorder' }, etag: 'W/"1"' }),
+      enqueue: async () => ({ id: 5, coalesced: false }),
+    });
+    const { order, fieldName } = renderForm(api);
+    fireEvent.change(fieldName(), { target: { value: 'CustomerRequisitionNumber' } });
+    scan(order, 'SO-000042');
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Clear this field (row 1)' }));
+    fireEvent.submit(screen.getByRole('form', { name: 'New update' }));
+    await screen.findByText(/Queued #5/);
+    expect(api.enqueue).toHaveBeenCalledWith(expect.objectContaining({ fields: { CustomerRequisitionNumber: '' } }));
+  });
+
+  it('says what an update without a base risks', async () => {
+    const api = fakeApi({ lookupOrder: async () => ({ online: false, message: 'connect ECONNREFUSED' }), enqueue: async () => ({ id: 6, coalesced: false }) });
+    const { order, value } = renderForm(api);
+    scan(order, 'SO-000007');
+    expect((await screen.findByText(/Offline: the base is unknown/)).textContent).toContain('overwritten without a conflict');
+    fireEvent.change(value(), { target: { value: 'Delivered' } });
+    fireEvent.submit(screen.getByRole('form', { name: 'New update' }));
+    expect((await screen.findByText(/Queued #6/)).textContent).toContain('is overwritten, not flagged as a conflict');
+  });
 });
