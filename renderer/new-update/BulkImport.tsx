@@ -1,5 +1,5 @@
 import { useRef, useState, type ChangeEvent, type DragEvent } from 'react';
-import type { ApiInput, ImportPreview } from '../../core/api.ts';
+import type { ApiInput, ExportFile, ImportPreview } from '../../core/api.ts';
 import { useApi } from '../app/api-context.tsx';
 import { focusIfLost } from '../app/focus.ts';
 import { AgentText } from '../common/AgentText.tsx';
@@ -14,10 +14,12 @@ import { ImportPreviewTable } from './ImportPreviewTable.tsx';
 const EXAMPLE = 'order,company,SalesOrderStatus,base.SalesOrderStatus\nSO-000042,USMF,Delivered,Backorder';
 
 /** A file to start from: Excel opens it right (the BOM says UTF-8), and its rows show the header. */
-const TEMPLATE = {
+const TEMPLATE: ExportFile = {
   filename: 'outbox-import-template.csv',
   contentType: 'text/csv; charset=utf-8',
   body: '\uFEFForder,company,SalesOrderStatus,base.SalesOrderStatus,DeliveryModeCode\r\nSO-000042,USMF,Delivered,Backorder,\r\nSO-000043,USMF,,,30\r\n',
+  encoding: 'utf-8',
+  count: 2,
 };
 
 /** Rows per call to the agent: a longer import goes in parts, with progress and Cancel. */
