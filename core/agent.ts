@@ -238,6 +238,7 @@ export class Agent implements AgentHandlers, AgentHost {
       company: this.company(undefined),
       drain: this.drainer.status(),
       notices: this.outbox.notices(),
+      failedNeedingLook: this.outbox.failedNeedingLook(),
     };
   }
 
@@ -527,6 +528,8 @@ export class Agent implements AgentHandlers, AgentHost {
   async drainNow(): Promise<ApiOutputs['drainNow']> {
     const p = this.drainer.status().paused;
     if (p && p.reason !== 'user' && p.reason !== 'credentials' && p.reason !== 'not-connected') this.drainer.resume();
+    // Skips the wait: what an outage or a lost race deferred to later is due now.
+    this.outbox.dueNow();
     this.drainer.wake();
     return this.drainer.status();
   }

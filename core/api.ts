@@ -146,6 +146,8 @@ export interface AgentStatus {
   drain: DrainStatus;
   /** what a person must be told until they acknowledge it */
   notices: Notice[];
+  /** failed updates a person should look at ("3 failed — need a look"); cancelled ones are not among them */
+  failedNeedingLook: number;
 }
 
 export interface UpdateDetail {

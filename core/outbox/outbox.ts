@@ -221,24 +221,41 @@ export class Outbox {
   }
 
   /** Cancelling keeps the row and its history: it ends as failed with code CANCELLED. */
+  /** Drops a pending, held or failed update (kept, as failed with CANCELLED); undoCancel brings it back. */
   cancel(id: number, by: string): Update {
     return this.transaction(() => {
-      const from = this.requireState(id, ['pending', 'held']).state;
-      return this.transition(id, [from], 'failed', 'cancelled', { by, from }, {
+      const u = this.requireState(id, ['pending', 'held', 'failed']);
+      if (u.lastError?.code === 'CANCELLED') throw new OutboxError('INVALID_STATE', `Update ${id} is already cancelled`);
+      return this.transition(id, [u.state], 'failed', 'cancelled', { by, from: u.state, error: u.state === 'failed' ? u.lastError : null }, {
         lastError: { code: 'CANCELLED', message: `Cancelled by ${by}` },
       });
     });
   }
 
-  /** Undoes a cancel: the update goes back to what it was (pending or held). */
+  /** Undoes a cancel: the update goes back to what it was (pending, held, or failed with its error). */
   undoCancel(id: number, by: string): Update {
     return this.transaction(() => {
       const u = this.requireState(id, ['failed']);
       const cancelled = [...this.history(id)].reverse().find((e) => e.kind === 'cancelled');
       if (u.lastError?.code !== 'CANCELLED' || !cancelled) throw new OutboxError('INVALID_STATE', `Update ${id} was not cancelled; only a cancel can be undone`);
-      const to = cancelled.detail?.from === 'held' ? 'held' : 'pending';
-      return this.transition(id, ['failed'], to, 'restored', { by }, { nextAttemptAt: this.now(), lastError: null });
+      const from = cancelled.detail?.from;
+      if (from === 'failed') {
+        const error = (cancelled.detail?.error as LastError | null) ?? { code: 'FAILED', message: 'It had failed before it was cancelled.' };
+        return this.transition(id, ['failed'], 'failed', 'restored', { by }, { lastError: error });
+      }
+      return this.transition(id, ['failed'], from === 'held' ? 'held' : 'pending', 'restored', { by }, { nextAttemptAt: this.now(), lastError: null });
     });
+  }
+
+  /** "Try now": every pending update waiting for a later try is due at once. Returns how many. */
+  dueNow(): number {
+    const now = this.now();
+    return this.transaction(() => this.stmt.dueNow.run(now, now).changes);
+  }
+
+  /** Failed updates a person should look at (cancelled ones are failed too, but dealt with). */
+  failedNeedingLook(): number {
+    return (this.stmt.failedNeedingLook.get() as { n: number }).n;
   }
 
   /**
@@ -658,6 +675,8 @@ function prepare(db: Database) {
     addNotice: p(`INSERT INTO notices (at, message) VALUES (?, ?)`),
     openNotices: p(`SELECT id, at, message FROM notices WHERE acknowledged_at IS NULL ORDER BY id`),
     ackNotice: p(`UPDATE notices SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL`),
+    dueNow: p(`UPDATE updates SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`),
+    failedNeedingLook: p(`SELECT count(*) AS n FROM updates WHERE state = 'failed' AND coalesce(last_error_code, '') <> 'CANCELLED'`),
     farFuture: p(`SELECT 1 FROM updates WHERE state = 'pending' AND next_attempt_at > ? LIMIT 1`),
     pullIn: p(`UPDATE updates SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`),
     nextDueAt: p(`SELECT min(next_attempt_at) AS at FROM updates WHERE state = 'pending'`),

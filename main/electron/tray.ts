@@ -14,6 +14,8 @@ export type TrayIcon = (typeof TRAY_ICONS)[number];
 
 export interface TrayModel {
   counts: StateCounts;
+  /** failed updates a person should look at (the cancelled ones are dealt with) */
+  failedNeedingLook: number;
   paused: { reason: PauseReason; message: string } | null;
   /** an update is on the wire */
   sending: boolean;
@@ -40,7 +42,7 @@ export interface TrayActions {
 
 export function trayModelFrom(status: AgentStatus): TrayModel {
   const p = status.drain.paused;
-  return { counts: { ...status.counts }, paused: p ? { reason: p.reason, message: p.message } : null, sending: status.drain.inFlight !== null };
+  return { counts: { ...status.counts }, failedNeedingLook: status.failedNeedingLook, paused: p ? { reason: p.reason, message: p.message } : null, sending: status.drain.inFlight !== null };
 }
 
 /** The model after one agent event; counts come with 'progress' (and a status refresh). */
@@ -86,7 +88,7 @@ export function trayViewOf(model: TrayModel): TrayView {
   const icon: TrayIcon = c.conflict > 0 ? 'conflicts' : model.paused ? 'paused' : waiting > 0 || model.sending ? 'draining' : 'idle';
   const parts = [`${waiting} waiting`];
   if (c.conflict > 0) parts.push(`${c.conflict} conflict${c.conflict === 1 ? '' : 's'}`);
-  if (c.failed > 0) parts.push(`${c.failed} failed — need a look`);
+  if (model.failedNeedingLook > 0) parts.push(`${model.failedNeedingLook} failed — need a look`);
   if (c.held > 0) parts.push(`${c.held} held`);
   const lines = [`Outbox Agent — ${parts.join(' · ')}`];
   if (model.paused) lines.push(`${PAUSE_WORDS[model.paused.reason]}: ${model.paused.message}`.slice(0, 120));

@@ -1,7 +1,6 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import type { AgentApi, AgentStatus } from '../../core/api.ts';
+import type { AgentStatus } from '../../core/api.ts';
 import type { StampedEvent } from '../../core/events.ts';
-import { needsLook } from '../queue/update-problem.ts';
 import { useApi } from './api-context.tsx';
 import { useAgentEvents, useRefreshOn } from './use-agent-events.ts';
 import { useLoad, type LoadError } from './use-load.ts';
@@ -27,48 +26,13 @@ const NONE: NeedsLook = { n: 0, more: false };
 const StatusContext = createContext<AgentStatusView>({ status: undefined, error: null, progress: null, needsLook: NONE, reload: () => {} });
 
 const POLL_MS = 5000;
-/** Failed updates looked at to count those needing a look; past that the count says "at least". */
-const LOOK_LIMIT = 1000;
-
-/**
- * The agent counts cancelled updates among the failed ones (a cancel keeps the row, as failed
- * with CANCELLED); the person must only be told about the others. Counted from the failed list
- * whenever the number of failed updates changes or an update changes hands.
- */
-function useNeedsLook(api: AgentApi, failed: number | undefined): NeedsLook {
-  const [look, setLook] = useState<NeedsLook>(NONE);
-  const [changes, setChanges] = useState(0);
-  useAgentEvents(() => setChanges((n) => n + 1), ['changed']);
-  useEffect(() => {
-    if (!failed) {
-      setLook(NONE);
-      return;
-    }
-    let live = true;
-    const timer = setTimeout(() => {
-      api
-        .listUpdates({ state: 'failed', limit: LOOK_LIMIT })
-        .then((page) => {
-          if (live) setLook({ n: page.items.filter(needsLook).length, more: page.next !== null });
-        })
-        .catch(() => {
-          // The status bar already says when the agent cannot be reached.
-        });
-    }, 150);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [api, failed, changes]);
-  return look;
-}
-
 /** One status for the whole window: counts, connection and drain, kept fresh by events. */
 export function AgentStatusProvider({ children }: { children: ReactNode }) {
   const api = useApi();
   const loaded = useLoad(() => api.status(), [api]);
   const [progress, setProgress] = useState<ProgressEvent | null>(null);
-  const needsLook = useNeedsLook(api, loaded.data?.counts.failed);
+  // The agent counts them: cancelled updates are failed too, but dealt with.
+  const needsLook: NeedsLook = loaded.data ? { n: loaded.data.failedNeedingLook, more: false } : NONE;
 
   useAgentEvents((e) => {
     if (e.type === 'progress') setProgress(e);

@@ -124,3 +124,35 @@ describe('CSV the way Excel writes it', () => {
     expect((await api.status()).counts.pending).toBe(0);
   });
 });
+
+describe('a failed update can be cancelled, and the cancel undone', () => {
+  it('cancel keeps the row; undo brings back the failure with its reason; only real failures need a look', async () => {
+    const { id } = await api.enqueue({ orderNumber: 'SO-NOPE', fields: { DeliveryModeCode: 'X' } });
+    expect(await agent.drainUntilIdle()).toMatchObject({ failed: 1 });
+    expect((await api.status()).failedNeedingLook).toBe(1);
+    const reason = (await api.getUpdate({ id })).update.lastError!;
+    expect((await api.cancel({ id })).lastError?.code).toBe('CANCELLED');
+    expect((await api.status()).failedNeedingLook).toBe(0);
+    const back = await api.undoCancel({ id });
+    expect(back).toMatchObject({ state: 'failed', lastError: reason });
+    expect((await api.status()).failedNeedingLook).toBe(1);
+  });
+});
+
+describe('Try now', () => {
+  it('skips the wait: what an outage deferred is sent at once when D365 is back', async () => {
+    await api.enqueue({ orderNumber: 'SO-000012', fields: { DeliveryModeCode: 'NOW' } });
+    await sim.setOffline(true);
+    agent.start();
+    while (!(await api.status()).drain.paused) await new Promise((r) => setTimeout(r, 20));
+    await sim.setOffline(false);
+    await api.drainNow();
+    const started = Date.now();
+    while ((await api.status()).counts.done < 1) {
+      // the probe would wait about a second (0.8–1.2 s): Try now does not
+      if (Date.now() - started > 700) throw new Error('not sent within 0.7 s of Try now');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(sim.order('USMF', 'SO-000012')!.DeliveryModeCode).toBe('NOW');
+  });
+});

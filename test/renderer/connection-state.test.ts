@@ -13,6 +13,7 @@ function status(paused: { reason: PauseReason; until: number | null; message: st
     company: 'USMF',
     drain: { running: true, paused: paused && { since: 0, ...paused }, inFlight: null, sentThisRun: 0 },
     notices: [],
+      failedNeedingLook: 0,
   };
 }
 

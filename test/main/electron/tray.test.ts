@@ -7,7 +7,7 @@ import { setupTray, trayMenuTemplate, trayModelAfter, trayModelFrom, trayViewOf,
 import { Tray, resetFakeElectron } from './fake-electron.ts';
 
 const counts = (over: Partial<StateCounts> = {}): StateCounts => ({ pending: 0, sending: 0, done: 0, conflict: 0, failed: 0, held: 0, ...over });
-const idle: TrayModel = { counts: counts(), paused: null, sending: false };
+const idle: TrayModel = { counts: counts(), failedNeedingLook: 0, paused: null, sending: false };
 let seq = 0;
 const ev = (e: object) => ({ seq: ++seq, at: 0, ...e }) as StampedEvent;
 
@@ -39,8 +39,8 @@ describe('tray state from agent events', () => {
 
   it('conflicts waiting outrank a pause; a pause outranks draining', () => {
     const paused = { reason: 'throttled' as const, message: 'Retry-After 30' };
-    expect(trayViewOf({ counts: counts({ pending: 2, conflict: 1 }), paused, sending: false }).icon).toBe('conflicts');
-    expect(trayViewOf({ counts: counts({ pending: 2 }), paused, sending: false }).icon).toBe('paused');
+    expect(trayViewOf({ counts: counts({ pending: 2, conflict: 1 }), failedNeedingLook: 0, paused, sending: false }).icon).toBe('conflicts');
+    expect(trayViewOf({ counts: counts({ pending: 2 }), failedNeedingLook: 0, paused, sending: false }).icon).toBe('paused');
   });
 
   it('starts from the agent status', () => {
@@ -52,6 +52,7 @@ describe('tray state from agent events', () => {
       company: 'USMF',
       drain: { running: true, paused: { reason: 'user', until: null, message: 'Paused by a person', since: 0 }, inFlight: null, sentThisRun: 0 },
       notices: [],
+      failedNeedingLook: 0,
     });
     expect(m.paused?.reason).toBe('user');
     expect(trayViewOf(m).pausedByUser).toBe(true);
@@ -60,12 +61,12 @@ describe('tray state from agent events', () => {
 
 describe('tray words', () => {
   it('failures ask for a look; not connected says so; Drain now only where it can help', () => {
-    const failed = trayViewOf({ counts: counts({ pending: 2, failed: 3 }), paused: null, sending: false });
+    const failed = trayViewOf({ counts: counts({ pending: 2, failed: 4 }), failedNeedingLook: 3, paused: null, sending: false });
     expect(failed.tooltip).toContain('3 failed — need a look');
-    const off = trayViewOf({ counts: counts({ pending: 3 }), paused: { reason: 'not-connected', message: 'No D365 connection is configured.' }, sending: false });
+    const off = trayViewOf({ counts: counts({ pending: 3 }), failedNeedingLook: 0, paused: { reason: 'not-connected', message: 'No D365 connection is configured.' }, sending: false });
     expect(off.tooltip).toContain('Not connected to D365: No D365 connection is configured.');
     expect(off.canDrainNow).toBe(false);
-    expect(trayViewOf({ counts: counts(), paused: { reason: 'offline', message: 'down' }, sending: false }).canDrainNow).toBe(true);
+    expect(trayViewOf({ counts: counts(), failedNeedingLook: 0, paused: { reason: 'offline', message: 'down' }, sending: false }).canDrainNow).toBe(true);
   });
 });
 
