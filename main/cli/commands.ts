@@ -252,6 +252,8 @@ const conflicts: Command = {
       ...(until === undefined ? {} : { until }),
       ...(order === undefined ? {} : { search: order }),
     });
+    // What a killed export of this file left behind goes, whether or not this one writes.
+    if (out !== undefined) removeStaleTemps(out);
     if (file.count === 0) {
       ctx.err('outbox: 0 conflicts match; nothing was written\n');
       return 0;

@@ -47,7 +47,7 @@ interface Op {
 const OPS: Op[] = [
   { name: 'hold', from: ['pending'], to: 'held', event: 'held', run: (o, id) => o.hold(id, 'me') },
   { name: 'release', from: ['held'], to: 'pending', event: 'released', run: (o, id) => o.release(id, 'me') },
-  { name: 'cancel', from: ['pending', 'held'], to: 'failed', event: 'cancelled', run: (o, id) => o.cancel(id, 'me') },
+  { name: 'cancel', from: ['pending', 'held', 'failed'], to: 'failed', event: 'cancelled', run: (o, id) => o.cancel(id, 'me') },
   { name: 'claim', from: ['pending'], to: 'sending', event: 'sending', run: (o, id) => o.claim(id) },
   { name: 'markDone', from: ['sending', 'pending'], to: 'done', event: 'done', run: (o, id) => o.markDone(id, { etagAfter: 'W/"2"' }) },
   {
