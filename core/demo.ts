@@ -48,7 +48,7 @@ export class DemoSwitch implements AgentHost {
     let demo = opts.startInDemo === true;
     if (opts.startInDemo === 'when-new') {
       // Fresh: no connection stored (not even an unusable one) and nothing ever queued.
-      const [real, settings] = await Promise.all([host.real.status(), host.real.getSettings()]);
+      const [real, settings] = await Promise.all([host.real.api().status(), host.real.api().getSettings()]);
       demo = settings.connection === null && settings.problem === null && Object.values(real.counts).every((n) => n === 0);
     }
     if (demo) await host.enterDemo();
@@ -134,7 +134,7 @@ export class DemoSwitch implements AgentHost {
     this.offActive = agent.subscribe((e) => {
       for (const l of [...this.listeners]) l(e);
     });
-    void agent.status().then((s) => {
+    void agent.api().status().then((s) => {
       const e = { type: 'mode' as const, mode: s.mode, seq: 0, at: Date.now() };
       for (const l of [...this.listeners]) l(e);
     });
@@ -176,7 +176,7 @@ class DemoDesk {
 
   /** Only into an empty demo outbox: coming back to the demo must not pile up copies. */
   async seed(): Promise<void> {
-    const status = await this.agent.status();
+    const status = await this.agent.api().status();
     if (Object.values(status.counts).some((n) => n > 0)) return;
     // Values are checked against $metadata when queued, so the demo speaks the type the simulator
     // declares: F&O's dates are Edm.DateTimeOffset at noon UTC (2027-01-15T12:00:00Z), an Edm.Date is the day alone.

@@ -202,7 +202,7 @@ const demo: Command = {
       if (line) ctx.out(line + '\n');
     });
     try {
-      const status = await agent.status();
+      const status = await agent.api().status();
       ctx.out(`simulator: ${status.target} (seed ${seed}); queuing ${n} updates…\n`);
       const modes = ['10', '20', '30', 'AIR', 'TRUCK'];
       for (let i = 1; i <= n; i++) {

@@ -95,13 +95,13 @@ describe('module boundaries', () => {
   it('each table has one owner: its SQL appears only in the modules that own it', () => {
     const owners: Record<string, string[]> = {
       // the queue; its search (core/outbox/search.ts) reads it too
-      updates: ['core/outbox/outbox.ts', 'core/outbox/search.ts'],
-      update_events: ['core/outbox/outbox.ts'],
-      own_writes: ['core/outbox/outbox.ts'],
-      notices: ['core/outbox/outbox.ts'],
-      state_counts: ['core/outbox/outbox.ts', 'core/outbox/search.ts'],
+      updates: ['core/outbox/outbox.ts', 'core/outbox/statements.ts', 'core/outbox/search.ts'],
+      update_events: ['core/outbox/statements.ts'],
+      own_writes: ['core/outbox/statements.ts'],
+      notices: ['core/outbox/statements.ts'],
+      state_counts: ['core/outbox/statements.ts', 'core/outbox/search.ts'],
       // written with the update's state in one transaction, read by the log and its exports
-      conflicts: ['core/outbox/outbox.ts', 'core/conflicts/conflict-log.ts'],
+      conflicts: ['core/outbox/statements.ts', 'core/conflicts/conflict-log.ts', 'core/conflicts/export.ts'],
       metrics_by_hour: ['core/metrics.ts'],
       metadata_cache: ['core/d365/metadata-cache.ts'],
       // kept by triggers (migrations.ts); queries in one module

@@ -107,7 +107,7 @@ describe('desktop app', () => {
     await demo.close();
     // …and the real outbox was never touched.
     const real = await Agent.open({ dataDir: app.paths.userData!, connect: false, secrets: new MemorySecretStore(), queuedBy: 'x' });
-    expect((await real.status()).counts).toMatchObject({ pending: 0, done: 0 });
+    expect((await real.api().status()).counts).toMatchObject({ pending: 0, done: 0 });
     await real.close();
     const log = fs.readFileSync(path.join(app.paths.logs!, 'main.log'), 'utf8');
     expect(log).toContain('agent closed');
