@@ -285,3 +285,7 @@ export function parseArgs<M extends ApiMethod>(method: M, args: unknown): ApiArg
 export function isApiMethod(name: unknown): name is ApiMethod {
   return typeof name === 'string' && Object.hasOwn(API_SCHEMAS, name);
 }
+
+/** Defaults the UI shows and falls back to: one home each, here for the renderer. */
+export { DEFAULT_AUTHORITY, RETRY_LIMIT_RANGE } from './settings.ts';
+export { DEFAULT_COMPANY } from './outbox/update-input.ts';

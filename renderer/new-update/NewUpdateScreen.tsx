@@ -1,3 +1,4 @@
+import { DEFAULT_COMPANY } from '../../core/api.ts';
 import { useState } from 'react';
 import { useAgentStatus } from '../app/agent-status.tsx';
 import { ScreenHeading } from '../common/ScreenHeading.tsx';
@@ -13,7 +14,7 @@ export function NewUpdateScreen() {
   const t = useT();
   const { status } = useAgentStatus();
   const [mode, setMode] = useState<Mode>('single');
-  const company = status?.company ?? 'USMF';
+  const company = status?.company ?? DEFAULT_COMPANY;
   return (
     <section className="screen screen-new" aria-labelledby="new-title">
       <div className="toolbar">

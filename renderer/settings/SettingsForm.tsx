@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { SettingsView } from '../../core/api.ts';
+import { DEFAULT_COMPANY, RETRY_LIMIT_RANGE, type SettingsView } from '../../core/api.ts';
 import { useApi } from '../app/api-context.tsx';
 import { ErrorNote } from '../common/ErrorNote.tsx';
 import { AgentText } from '../common/AgentText.tsx';
@@ -44,7 +44,7 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
     setError(null);
     setMessage(null);
     const limit = Number(retryLimit);
-    if (!Number.isInteger(limit) || limit < 0 || limit > 10) {
+    if (!Number.isInteger(limit) || limit < RETRY_LIMIT_RANGE.min || limit > RETRY_LIMIT_RANGE.max) {
       setError(t('settings.retryLimitInvalid'));
       return;
     }
@@ -56,7 +56,7 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
     setBusy('save');
     try {
       const next = await api.saveSettings({
-        preferences: { defaultCompany: company.trim() || 'USMF', retryLimit: limit, startAtLogin, language },
+        preferences: { defaultCompany: company.trim() || DEFAULT_COMPANY, retryLimit: limit, startAtLogin, language },
         ...(changed ? { connection: toConnection(draft, view.connection) } : {}),
         ...(secret ? { secret } : {}),
       });
@@ -158,7 +158,7 @@ export function SettingsForm({ view, onSaved }: { view: SettingsView; onSaved(ne
         </label>
         <label>
           {t('settings.retryLimit')}
-          <input type="number" min={0} max={10} value={retryLimit} onChange={(e) => setRetryLimit(e.target.value)} />
+          <input type="number" min={RETRY_LIMIT_RANGE.min} max={RETRY_LIMIT_RANGE.max} value={retryLimit} onChange={(e) => setRetryLimit(e.target.value)} />
         </label>
         <label className="check">
           <input type="checkbox" checked={startAtLogin} onChange={(e) => setStartAtLogin(e.target.checked)} />

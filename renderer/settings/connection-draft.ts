@@ -1,3 +1,4 @@
+import { DEFAULT_AUTHORITY } from '../../core/api.ts';
 import type { Connection } from '../../core/settings.ts';
 
 export interface ConnectionDraft {
@@ -8,7 +9,7 @@ export interface ConnectionDraft {
   authorityUrl: string;
 }
 
-export const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com';
+export { DEFAULT_AUTHORITY };
 
 export function draftFrom(c: Connection | null): ConnectionDraft {
   return {
