@@ -14,6 +14,9 @@ export function needsPerson(reason: PauseReason): boolean {
   return reason === 'user' || reason === 'credentials' || reason === 'not-connected' || reason === 'error';
 }
 
+/** What a person did to an update (hold, cancel and its undo, a retry, a requeue, a resolution). */
+export type ChangeAction = 'held' | 'released' | 'cancelled' | 'resolved' | 'requeued' | 'restored';
+
 /** Everything the UI, the tray and notifications hear about, on one typed stream. */
 export type AgentEvent =
   | { type: 'queued'; id: number; company: string; orderNumber: string; coalesced: boolean }
@@ -23,7 +26,7 @@ export type AgentEvent =
   | { type: 'conflict'; id: number; company: string; orderNumber: string; fields: FieldConflict[] }
   | { type: 'failed'; id: number; company: string; orderNumber: string; error: LastError }
   | { type: 'deferred'; id: number; until: number; error: LastError | null }
-  | { type: 'changed'; id: number; action: 'held' | 'released' | 'cancelled' | 'resolved' | 'requeued' | 'restored' }
+  | { type: 'changed'; id: number; action: ChangeAction }
   | { type: 'paused'; reason: PauseReason; until: number | null; message: string }
   /** a pause has lasted (or will last) longer than a person would expect; says when it ends */
   | { type: 'long-pause'; reason: PauseReason; since: number; until: number | null; message: string }

@@ -2,12 +2,19 @@
 import type { AgentHandlers, ApiArgs, ApiOutputs } from '../api.ts';
 import { typeFields } from '../d365/edm-values.ts';
 import { OutboxError, badInput } from '../errors.ts';
+import type { ChangeAction } from '../events.ts';
 import type { Update } from '../outbox/types.ts';
 import { checkUpdate } from '../outbox/update-input.ts';
 import { company, entityModel, errorData, typedUpdate, type AgentParts } from './parts.ts';
 
 /** Every change is an event after it is recorded, and the drainer is woken where it has work. */
 export function queueHandlers(p: AgentParts) {
+  /** A person's change, recorded: tell listeners, and wake the drainer where it now has work. */
+  const changed = (u: Update, action: ChangeAction, wake = true): Update => {
+    p.events.emit({ type: 'changed', id: u.id, action });
+    if (wake) p.drainer.wake();
+    return u;
+  };
   return {
     async enqueue(args: ApiArgs<'enqueue'>): Promise<ApiOutputs['enqueue']> {
       const input = checkUpdate({
@@ -30,36 +37,23 @@ export function queueHandlers(p: AgentParts) {
     },
 
     async hold(args: ApiArgs<'hold'>): Promise<ApiOutputs['hold']> {
-      const u = p.outbox.hold(args.id, p.opts.queuedBy);
-      p.events.emit({ type: 'changed', id: u.id, action: 'held' });
-      return u;
+      return changed(p.outbox.hold(args.id, p.opts.queuedBy), 'held', false);
     },
 
     async release(args: ApiArgs<'release'>): Promise<ApiOutputs['release']> {
-      const u = p.outbox.release(args.id, p.opts.queuedBy);
-      p.events.emit({ type: 'changed', id: u.id, action: 'released' });
-      p.drainer.wake();
-      return u;
+      return changed(p.outbox.release(args.id, p.opts.queuedBy), 'released');
     },
 
     async cancel(args: ApiArgs<'cancel'>): Promise<ApiOutputs['cancel']> {
-      const u = p.outbox.cancel(args.id, p.opts.queuedBy);
-      p.events.emit({ type: 'changed', id: u.id, action: 'cancelled' });
-      return u;
+      return changed(p.outbox.cancel(args.id, p.opts.queuedBy), 'cancelled', false);
     },
 
     async retry(args: ApiArgs<'retry'>): Promise<ApiOutputs['retry']> {
-      const u = p.outbox.retry(args.id, p.opts.queuedBy);
-      p.events.emit({ type: 'changed', id: u.id, action: 'requeued' });
-      p.drainer.wake();
-      return u;
+      return changed(p.outbox.retry(args.id, p.opts.queuedBy), 'requeued');
     },
 
     async undoCancel(args: ApiArgs<'undoCancel'>): Promise<ApiOutputs['undoCancel']> {
-      const u = p.outbox.undoCancel(args.id, p.opts.queuedBy);
-      p.events.emit({ type: 'changed', id: u.id, action: 'restored' });
-      p.drainer.wake();
-      return u;
+      return changed(p.outbox.undoCancel(args.id, p.opts.queuedBy), 'restored');
     },
 
     async requeue(args: ApiArgs<'requeue'>): Promise<ApiOutputs['requeue']> {
@@ -72,10 +66,7 @@ export function queueHandlers(p: AgentParts) {
       const known = await entityModel(p);
       const checked = 'model' in known ? typedUpdate(known.model, input) : input;
       if (Array.isArray(checked)) throw badInput(checked.join('; '));
-      const u = p.outbox.requeue(args.id, checked.fields, checked.base, p.opts.queuedBy);
-      p.events.emit({ type: 'changed', id: u.id, action: 'requeued' });
-      p.drainer.wake();
-      return u;
+      return changed(p.outbox.requeue(args.id, checked.fields, checked.base, p.opts.queuedBy), 'requeued');
     },
 
     async resolveConflicts(args: ApiArgs<'resolveConflicts'>): Promise<ApiOutputs['resolveConflicts']> {
@@ -83,8 +74,7 @@ export function queueHandlers(p: AgentParts) {
       const failed: { id: number; code: string; message: string }[] = [];
       for (const id of args.ids) {
         try {
-          resolved.push(p.outbox.resolve(id, args.resolution, p.opts.queuedBy));
-          p.events.emit({ type: 'changed', id, action: 'resolved' });
+          resolved.push(changed(p.outbox.resolve(id, args.resolution, p.opts.queuedBy), 'resolved', false));
         } catch (e) {
           failed.push({ id, ...errorData(e) });
         }
@@ -104,10 +94,7 @@ export function queueHandlers(p: AgentParts) {
           resolution = { action: 'edit', fields: typed.fields };
         }
       }
-      const u = p.outbox.resolve(args.id, resolution, p.opts.queuedBy);
-      p.events.emit({ type: 'changed', id: u.id, action: 'resolved' });
-      p.drainer.wake();
-      return u;
+      return changed(p.outbox.resolve(args.id, resolution, p.opts.queuedBy), 'resolved');
     },
 
     async acknowledgeNotice(args: ApiArgs<'acknowledgeNotice'>): Promise<ApiOutputs['acknowledgeNotice']> {

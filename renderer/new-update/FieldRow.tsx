@@ -3,7 +3,7 @@ import type { FieldValue } from '../../core/outbox/types.ts';
 import { FieldValueText } from '../common/FieldValueText.tsx';
 import { useT } from '../i18n/use-t.ts';
 import type { FieldDraft } from './field-rows.ts';
-import { VALUE_SUGGESTIONS } from './known-fields.ts';
+import { KNOWN_FIELDS, VALUE_SUGGESTIONS } from './known-fields.ts';
 
 export type { FieldDraft } from './field-rows.ts';
 
@@ -74,5 +74,48 @@ export function FieldRow({
         ×
       </button>
     </div>
+  );
+}
+
+/** The form's and scan mode's field rows: names offered from the known fields, one row each. */
+export function FieldRowList({
+  rows,
+  current,
+  firstValueRef,
+  onChange,
+  onRemove,
+  onValueKeyDown,
+}: {
+  rows: FieldDraft[];
+  /** the order's value of a field now, when known */
+  current?(field: string): FieldValue | undefined;
+  firstValueRef?: Ref<HTMLInputElement>;
+  onChange(key: FieldDraft['key'], next: FieldDraft): void;
+  onRemove(key: FieldDraft['key']): void;
+  onValueKeyDown?(e: KeyboardEvent<HTMLInputElement>): void;
+}) {
+  return (
+    <>
+      <datalist id="known-fields">
+        {KNOWN_FIELDS.map((f) => (
+          <option key={f} value={f} />
+        ))}
+      </datalist>
+      <div className="field-rows">
+        {rows.map((row, i) => (
+          <FieldRow
+            key={row.key}
+            row={row}
+            index={i}
+            current={row.field.trim() ? current?.(row.field.trim()) : undefined}
+            valueRef={i === 0 ? firstValueRef : undefined}
+            canRemove={rows.length > 1}
+            onChange={(next) => onChange(row.key, next)}
+            onRemove={() => onRemove(row.key)}
+            onValueKeyDown={onValueKeyDown}
+          />
+        ))}
+      </div>
+    </>
   );
 }

@@ -4,8 +4,7 @@ import { AgentText } from '../common/AgentText.tsx';
 import { useFormat } from '../i18n/use-format.ts';
 import { useT } from '../i18n/use-t.ts';
 import { fieldsFrom, useFieldRows } from './field-rows.ts';
-import { FieldRow } from './FieldRow.tsx';
-import { KNOWN_FIELDS } from './known-fields.ts';
+import { FieldRowList } from './FieldRow.tsx';
 import { beep, flash, readSoundOn, storeSoundOn } from './scan-feedback.ts';
 import { ScanQueue, type BaseReading, type ScanOutcome } from './scan-queue.ts';
 
@@ -112,25 +111,7 @@ export function ScanMode({ defaultCompany }: { defaultCompany: string }) {
           <input autoComplete="off" placeholder={defaultCompany} value={company} onChange={(e) => setCompany(e.target.value)} />
         </label>
       </div>
-      <datalist id="known-fields">
-        {KNOWN_FIELDS.map((f) => (
-          <option key={f} value={f} />
-        ))}
-      </datalist>
-      <div className="field-rows">
-        {rows.map((row, i) => (
-          <FieldRow
-            key={row.key}
-            row={row}
-            index={i}
-            current={undefined}
-            canRemove={rows.length > 1}
-            onChange={(next) => update(row.key, next)}
-            onRemove={() => remove(row.key)}
-            onValueKeyDown={toScanning}
-          />
-        ))}
-      </div>
+      <FieldRowList rows={rows} onChange={update} onRemove={remove} onValueKeyDown={toScanning} />
       <div className="actions">
         <button type="button" className="btn btn-small" onClick={add}>
           {t('form.addField')}

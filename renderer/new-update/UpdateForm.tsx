@@ -6,8 +6,7 @@ import { ErrorNote } from '../common/ErrorNote.tsx';
 import { errorMessage } from '../format.ts';
 import { useT } from '../i18n/use-t.ts';
 import { fieldsFrom, useFieldRows } from './field-rows.ts';
-import { FieldRow } from './FieldRow.tsx';
-import { KNOWN_FIELDS } from './known-fields.ts';
+import { FieldRowList } from './FieldRow.tsx';
 import { LookupNote } from './LookupNote.tsx';
 import { baseFrom, lookupKey, useOrderLookup } from './use-order-lookup.ts';
 
@@ -128,25 +127,7 @@ export function UpdateForm({ defaultCompany }: { defaultCompany: string }) {
         </label>
       </div>
       <LookupNote lookup={lookupFresh || lookup.status === 'idle' ? lookup : { status: 'idle' }} />
-      <datalist id="known-fields">
-        {KNOWN_FIELDS.map((f) => (
-          <option key={f} value={f} />
-        ))}
-      </datalist>
-      <div className="field-rows">
-        {rows.map((row, i) => (
-          <FieldRow
-            key={row.key}
-            row={row}
-            index={i}
-            current={currentValues && row.field.trim() ? currentValues[row.field.trim()] : undefined}
-            valueRef={i === 0 ? firstValueRef : undefined}
-            canRemove={rows.length > 1}
-            onChange={(next) => updateRow(row.key, next)}
-            onRemove={() => removeRow(row.key)}
-          />
-        ))}
-      </div>
+      <FieldRowList rows={rows} current={currentValues ? (f) => currentValues[f] : undefined} firstValueRef={firstValueRef} onChange={updateRow} onRemove={removeRow} />
       <div className="actions">
         <button type="button" className="btn btn-small" onClick={addRow}>
           {t('form.addField')}

@@ -14,14 +14,8 @@ import { checkUpdate } from '../../core/outbox/update-input.ts';
 import { BC_COMPANY_ID, bcOrderId, orderNumber } from './cap/entity.ts';
 import { AGENT_CLIENT } from './d365-server.ts';
 
-/** Short waits for tests (copied from test/core/engine/harness.ts). */
-export const FAST: DrainerOptions = {
-  retry: { retryLimit: 3, backoffMs: [20, 40, 80], jitter: 0.25 },
-  gaveUpDelayMs: 200,
-  probeMinMs: 50,
-  probeMaxMs: 400,
-  pollMs: 50,
-};
+/** Short waits for tests: the engine harness's. */
+export { FAST };
 
 /** One request the agent is about to send for one order (a $batch names several). */
 export interface OrderCall {
@@ -33,6 +27,7 @@ export interface OrderCall {
 /** An enqueue the outbox acknowledged: what a person was told is queued. */
 export type { Acknowledged } from '../support/history-checker.ts';
 import type { Acknowledged } from '../support/history-checker.ts';
+import { FAST } from '../core/engine/harness.ts';
 
 export interface AgentRigOptions {
   drainer?: DrainerOptions;
