@@ -62,9 +62,9 @@ function report(overrides: Partial<BenchReport> = {}): BenchReport {
     peakHour: [peakRow('naive', 'naive: ETag from queue time', 0), peakRow('ours', 'ours: outbox', 0), peakRow('seed001', 'seed answer 001', 11)],
     peakHourCap: [{ ...peakRow('seed000', 'seed answer 000', 0), applied: 0, note: '190 of 190 PATCHes answered 428 Precondition Required' }, peakRow('ours', 'ours: outbox', 0)],
     rssSeries: [
-      { s: 0, rssMb: 95, heapMb: 10, externalMb: 2, done: 0 },
-      { s: 1, rssMb: 150.5, heapMb: 20, externalMb: 2, done: 800 },
-      { s: 2, rssMb: 187.2, heapMb: 20, externalMb: 2, done: 1600 },
+      { s: 0, rssMb: 95, heapMb: 10, heapTotalMb: 14, externalMb: 2, done: 0 },
+      { s: 1, rssMb: 150.5, heapMb: 20, heapTotalMb: 30, externalMb: 2, done: 800 },
+      { s: 2, rssMb: 187.2, heapMb: 20, heapTotalMb: 30, externalMb: 2, done: 1600 },
     ],
     errors: [],
     ...overrides,

@@ -20,11 +20,12 @@ export interface RssReport {
   /** what the integrity check of the big file (a worker thread, during the drain) found */
   integrity: string[];
   /**
-   * One point a second: seconds since the drain started, RSS, the JS heap and the memory
-   * outside it that Node knows of (Buffers: HTTP bodies) in MB, and updates sent. What RSS
-   * holds beyond those is native: SQLite's page cache, the allocator, thread stacks.
+   * One point a second: seconds since the drain started, RSS, the JS heap in use and as
+   * reserved by V8, and the memory outside it that Node knows of (Buffers: HTTP bodies) in MB,
+   * and updates sent. What RSS holds beyond the reserved heap and those is native: SQLite's
+   * page caches (the agent's, the integrity worker's), the allocator, thread stacks, code.
    */
-  series: { s: number; rssMb: number; heapMb: number; externalMb: number; done: number }[];
+  series: { s: number; rssMb: number; heapMb: number; heapTotalMb: number; externalMb: number; done: number }[];
 }
 
 const SAMPLE_MS = 200;
@@ -57,7 +58,7 @@ if (process.env.BENCH_DATA_DIR) {
     const s = Math.floor((performance.now() - started) / 1000);
     if (series.length === 0 || series.at(-1)!.s < s) {
       const m = process.memoryUsage();
-      series.push({ s, rssMb: mb(rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external), done });
+      series.push({ s, rssMb: mb(rss), heapMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), done });
     }
     return rss;
   };
