@@ -128,6 +128,8 @@ export interface BenchReport {
   /** the same table against SAP CAP */
   peakHourCap: PeakRow[];
   rssSeries: RssReport['series'];
+  /** the draining agent's V8 heap spaces at the end of the RSS run */
+  rssHeapSpaces: RssReport['heapSpaces'];
   /** sections that failed, with why; an empty list in a complete run */
   errors: { section: string; message: string }[];
 }

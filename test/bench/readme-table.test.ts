@@ -66,6 +66,7 @@ function report(overrides: Partial<BenchReport> = {}): BenchReport {
       { s: 1, rssMb: 150.5, heapMb: 20, heapTotalMb: 30, externalMb: 2, done: 800 },
       { s: 2, rssMb: 187.2, heapMb: 20, heapTotalMb: 30, externalMb: 2, done: 1600 },
     ],
+    rssHeapSpaces: [{ space: 'old_space', reservedMb: 60, usedMb: 30 }],
     errors: [],
     ...overrides,
   };

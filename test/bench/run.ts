@@ -39,6 +39,7 @@ const errors: BenchReport['errors'] = [];
 let peakHour: PeakRow[] = [];
 let peakHourCap: PeakRow[] = [];
 let rssSeries: RssReport['series'] = [];
+let rssHeapSpaces: RssReport['heapSpaces'] = [];
 
 function show(f: Figure): void {
   const ratio = f.ratio === null || f.unit === '×' ? '' : ` → ${fmt(f.ratio)}×`;
@@ -134,6 +135,9 @@ await section(
   async () => {
     const { figures: got, rss } = await benchScale(quick ? 100_000 : 1_000_000, quick ? 10 : 75);
     rssSeries = rss.series;
+    rssHeapSpaces = rss.heapSpaces;
+    const spaces = rss.heapSpaces.filter((h) => h.reservedMb >= 1).map((h) => `${h.space} ${fmt(h.reservedMb, 1)}/${fmt(h.usedMb, 1)}`);
+    say(`  V8 heap of the draining agent at the end, MB reserved/used: ${spaces.join(', ')}`);
     return got;
   },
 );
@@ -159,6 +163,7 @@ const report: BenchReport = {
   peakHour,
   peakHourCap,
   rssSeries,
+  rssHeapSpaces,
   errors,
 };
 const out = path.join('test-artifacts', 'bench.json');

@@ -1,6 +1,7 @@
 // The agent's share of the scale benchmark: open the big outbox, drain it for a while, and
 // sample the process's memory all along (peak, end, and a series of one point a second).
 import path from 'node:path';
+import v8 from 'node:v8';
 import { createDispatcher, D365Client } from '../../core/d365/client.ts';
 import { PROFILES } from '../../core/d365/profile.ts';
 import { EntraTokenSource } from '../../core/d365/token.ts';
@@ -26,6 +27,8 @@ export interface RssReport {
    * page caches (the agent's, the integrity worker's), the allocator, thread stacks, code.
    */
   series: { s: number; rssMb: number; heapMb: number; heapTotalMb: number; externalMb: number; done: number }[];
+  /** at the end: what V8 has reserved for each heap space, and how much of it is in use (MB) */
+  heapSpaces: { space: string; reservedMb: number; usedMb: number }[];
 }
 
 const SAMPLE_MS = 200;
@@ -66,11 +69,12 @@ if (process.env.BENCH_DATA_DIR) {
   drainer.start();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const end = sample();
+  const heapSpaces = v8.getHeapSpaceStatistics().map((h) => ({ space: h.space_name, reservedMb: mb(h.space_size), usedMb: mb(h.space_used_size) }));
   clearInterval(sampler);
   const elapsed = (performance.now() - started) / 1000;
   await drainer.stop();
   outbox.close();
   await dispatcher.close();
-  const report: RssReport = { beforeMb, peakMb: mb(peak), endMb: mb(end), seconds: elapsed, samples, done, integrity, series };
+  const report: RssReport = { beforeMb, peakMb: mb(peak), endMb: mb(end), seconds: elapsed, samples, done, integrity, series, heapSpaces };
   console.log(JSON.stringify(report));
 }
