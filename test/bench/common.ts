@@ -125,7 +125,11 @@ export interface BenchReport {
   sections: Section[];
   figures: Figure[];
   peakHour: PeakRow[];
+  /** the same table against SAP CAP */
+  peakHourCap: PeakRow[];
   rssSeries: RssReport['series'];
+  /** the draining agent's V8 heap spaces at the end of the RSS run */
+  rssHeapSpaces: RssReport['heapSpaces'];
   /** sections that failed, with why; an empty list in a complete run */
   errors: { section: string; message: string }[];
 }
@@ -138,6 +142,12 @@ export const REQUIRED_IDS = [
   'peak.naive.wronglyFailed',
   'peak.seed001.overwrote',
   'peak.seed000.overwrote',
+  'peakCap.ours.wronglyFailed',
+  'peakCap.ours.overwrote',
+  'peakCap.ours.lost',
+  'peakCap.naive.wronglyFailed',
+  'peakCap.seed001.overwrote',
+  'peakCap.seed000.overwrote',
   'drain.single.ratioToLimit',
   'drain.batch.ratioToLimit',
   'drain.batch.rate',

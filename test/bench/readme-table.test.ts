@@ -53,17 +53,20 @@ function report(overrides: Partial<BenchReport> = {}): BenchReport {
     loadAverageAtEnd: 1.5,
     sections: [
       { id: 'peak', title: 'Peak hour', about: '200 updates.', figureIds: [] },
+      { id: 'peakCap', title: 'Peak hour against SAP CAP', about: 'The same against CAP.', figureIds: [] },
       { id: 'drain', title: 'Drain rate', about: 'RTT 20 ms.', figureIds: ['drain.single.ratioToLimit'] },
       { id: 'scale', title: 'Scale', about: 'A million.', figureIds: ['scale.rss.mb'] },
       { id: 'rest', title: 'The rest', about: '.', figureIds: REQUIRED_IDS.filter((id) => id !== 'drain.single.ratioToLimit' && id !== 'scale.rss.mb') },
     ],
     figures,
     peakHour: [peakRow('naive', 'naive: ETag from queue time', 0), peakRow('ours', 'ours: outbox', 0), peakRow('seed001', 'seed answer 001', 11)],
+    peakHourCap: [{ ...peakRow('seed000', 'seed answer 000', 0), applied: 0, note: '190 of 190 PATCHes answered 428 Precondition Required' }, peakRow('ours', 'ours: outbox', 0)],
     rssSeries: [
-      { s: 0, rssMb: 95, heapMb: 10, externalMb: 2, done: 0 },
-      { s: 1, rssMb: 150.5, heapMb: 20, externalMb: 2, done: 800 },
-      { s: 2, rssMb: 187.2, heapMb: 20, externalMb: 2, done: 1600 },
+      { s: 0, rssMb: 95, heapMb: 10, heapTotalMb: 14, externalMb: 2, done: 0 },
+      { s: 1, rssMb: 150.5, heapMb: 20, heapTotalMb: 30, externalMb: 2, done: 800 },
+      { s: 2, rssMb: 187.2, heapMb: 20, heapTotalMb: 30, externalMb: 2, done: 1600 },
     ],
+    rssHeapSpaces: [{ space: 'old_space', reservedMb: 60, usedMb: 30 }],
     errors: [],
     ...overrides,
   };
@@ -82,6 +85,12 @@ describe('the README performance block', () => {
     // a pipe inside a name must not open a new cell
     expect(block).toContain('| `scale.rss.mb` | agent RSS \\| peak | **187 MB** | idle process: 71.5 MB | 2.62× | < 200 |');
     expect(block).toMatch(/\| seed answer 001 \(`seed001`\) \| 187 \| 13 \| 2 \| 11 \| 0 \| 0 \| 14\.7 % \| 0\.110 \| 6\.90 s \|/);
+    // the table against SAP CAP: its own ids, and what the server refused in the client's row
+    expect(block).toContain('**2. Peak hour against SAP CAP** — The same against CAP.');
+    expect(block).toContain('| client (`peakCap.<id>`) |');
+    expect(block).toMatch(/\| seed answer 000 \(`seed000`\) — 190 of 190 PATCHes answered 428 Precondition Required \| 0 \| 13 \|/);
+    expect(block.indexOf('| ours: outbox (`ours`) |')).toBeLessThan(block.indexOf('**2. Peak hour against SAP CAP**'));
+    expect(block.lastIndexOf('| ours: outbox (`ours`) |')).toBeGreaterThan(block.indexOf('**2. Peak hour against SAP CAP**'));
     expect(block).toContain('0 s: 95 MB');
     expect(block).toContain('2 s: 187 MB');
   });

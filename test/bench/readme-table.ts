@@ -67,9 +67,9 @@ const PEAK_COLUMNS: [keyof PeakRow, string, string][] = [
   ['wallSeconds', 'wall', 'wallSeconds'],
 ];
 
-function peakTable(rows: PeakRow[]): string[] {
+function peakTable(rows: readonly PeakRow[], prefix: string): string[] {
   const lines = [
-    `| client (\`peak.<id>\`) | ${PEAK_COLUMNS.map(([, h, id]) => `${h} (\`${id}\`)`).join(' | ')} |`,
+    `| client (\`${prefix}.<id>\`) | ${PEAK_COLUMNS.map(([, h, id]) => `${h} (\`${id}\`)`).join(' | ')} |`,
     `| --- | ${PEAK_COLUMNS.map(() => '---:').join(' | ')} |`,
   ];
   for (const row of rows) {
@@ -79,7 +79,8 @@ function peakTable(rows: PeakRow[]): string[] {
       if (k === 'wallSeconds') return `${number(v)} s`;
       return number(v);
     });
-    lines.push(`| ${cell(row.client)} (\`${row.id}\`) | ${cells.join(' | ')} |`);
+    const note = row.note ? ` — ${row.note}` : '';
+    lines.push(`| ${cell(row.client)} (\`${row.id}\`)${cell(note)} | ${cells.join(' | ')} |`);
   }
   return lines;
 }
@@ -104,8 +105,8 @@ export function renderBenchSection(report: BenchReport): string {
   const byId = new Map(report.figures.map((f) => [f.id, f]));
   report.sections.forEach((section, i) => {
     lines.push('', `**${i + 1}. ${section.title}** — ${section.about}`, '');
-    if (section.id === 'peak') {
-      lines.push(...peakTable(report.peakHour));
+    if (section.id === 'peak' || section.id === 'peakCap') {
+      lines.push(...peakTable(section.id === 'peak' ? report.peakHour : report.peakHourCap, section.id));
       return;
     }
     lines.push('| id | figure | value | baseline (measured in the same run unless marked) | ratio | aim |', '| --- | --- | ---: | --- | ---: | --- |');

@@ -1,6 +1,7 @@
 // The agent's share of the scale benchmark: open the big outbox, drain it for a while, and
 // sample the process's memory all along (peak, end, and a series of one point a second).
 import path from 'node:path';
+import v8 from 'node:v8';
 import { createDispatcher, D365Client } from '../../core/d365/client.ts';
 import { PROFILES } from '../../core/d365/profile.ts';
 import { EntraTokenSource } from '../../core/d365/token.ts';
@@ -20,11 +21,14 @@ export interface RssReport {
   /** what the integrity check of the big file (a worker thread, during the drain) found */
   integrity: string[];
   /**
-   * One point a second: seconds since the drain started, RSS, the JS heap and the memory
-   * outside it that Node knows of (Buffers: HTTP bodies) in MB, and updates sent. What RSS
-   * holds beyond those is native: SQLite's page cache, the allocator, thread stacks.
+   * One point a second: seconds since the drain started, RSS, the JS heap in use and as
+   * reserved by V8, and the memory outside it that Node knows of (Buffers: HTTP bodies) in MB,
+   * and updates sent. What RSS holds beyond the reserved heap and those is native: SQLite's
+   * page caches (the agent's, the integrity worker's), the allocator, thread stacks, code.
    */
-  series: { s: number; rssMb: number; heapMb: number; externalMb: number; done: number }[];
+  series: { s: number; rssMb: number; heapMb: number; heapTotalMb: number; externalMb: number; done: number }[];
+  /** at the end: what V8 has reserved for each heap space, and how much of it is in use (MB) */
+  heapSpaces: { space: string; reservedMb: number; usedMb: number }[];
 }
 
 const SAMPLE_MS = 200;
@@ -57,7 +61,7 @@ if (process.env.BENCH_DATA_DIR) {
     const s = Math.floor((performance.now() - started) / 1000);
     if (series.length === 0 || series.at(-1)!.s < s) {
       const m = process.memoryUsage();
-      series.push({ s, rssMb: mb(rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external), done });
+      series.push({ s, rssMb: mb(rss), heapMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), done });
     }
     return rss;
   };
@@ -65,11 +69,12 @@ if (process.env.BENCH_DATA_DIR) {
   drainer.start();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const end = sample();
+  const heapSpaces = v8.getHeapSpaceStatistics().map((h) => ({ space: h.space_name, reservedMb: mb(h.space_size), usedMb: mb(h.space_used_size) }));
   clearInterval(sampler);
   const elapsed = (performance.now() - started) / 1000;
   await drainer.stop();
   outbox.close();
   await dispatcher.close();
-  const report: RssReport = { beforeMb, peakMb: mb(peak), endMb: mb(end), seconds: elapsed, samples, done, integrity, series };
+  const report: RssReport = { beforeMb, peakMb: mb(peak), endMb: mb(end), seconds: elapsed, samples, done, integrity, series, heapSpaces };
   console.log(JSON.stringify(report));
 }
