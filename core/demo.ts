@@ -6,7 +6,7 @@
 import { Agent, demoFolder, type AgentHost, type AgentOptions } from './agent.ts';
 import { createApiClient, type AgentApi, type ApiResult } from './api.ts';
 import type { DrainSummary } from './engine/drainer.ts';
-import type { Listener } from './events.ts';
+import type { Listener, StampedEvent } from './events.ts';
 import type { Simulator } from './simulator/simulator.ts';
 import type { SimulatorOptions } from './simulator/types.ts';
 
@@ -40,7 +40,7 @@ export class DemoSwitch implements AgentHost {
   private constructor(real: Agent, opts: DemoSwitchOptions) {
     this.real = real;
     this.opts = opts;
-    this.follow(real);
+    this.offActive = real.subscribe((e) => this.tell(e));
   }
 
   static async open(opts: DemoSwitchOptions): Promise<DemoSwitch> {
@@ -128,16 +128,17 @@ export class DemoSwitch implements AgentHost {
     await demo.close();
   }
 
-  /** Listeners hear the shown agent only, and a 'mode' event when it changes. */
+  /** Listeners hear the shown agent only, and a 'mode' event when a switch changes it. */
   private follow(agent: Agent): void {
     this.offActive();
-    this.offActive = agent.subscribe((e) => {
-      for (const l of [...this.listeners]) l(e);
-    });
+    this.offActive = agent.subscribe((e) => this.tell(e));
     void agent.api().status().then((s) => {
-      const e = { type: 'mode' as const, mode: s.mode, seq: 0, at: Date.now() };
-      for (const l of [...this.listeners]) l(e);
+      if (this.active === agent) this.tell({ type: 'mode', mode: s.mode, seq: 0, at: Date.now() });
     });
+  }
+
+  private tell(e: StampedEvent): void {
+    for (const l of [...this.listeners]) l(e);
   }
 }
 
