@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isOutboxError } from '../../core/errors.ts';
 import { checkConnection, DEFAULT_AUTHORITY, RETRY_LIMIT_RANGE, Settings, vetServiceUrl, type Connection } from '../../core/settings.ts';
-import { openTestOutbox } from './outbox/fixtures.ts';
+import { badInputMessage, openTestOutbox } from './outbox/fixtures.ts';
 
 const GOOD: Connection = {
   profile: 'fo',
@@ -16,16 +15,6 @@ function setUp() {
   const settings = new Settings(outbox.db);
   const store = (value: string) => outbox.db.prepare(`INSERT OR REPLACE INTO settings (key, value) VALUES ('connection', ?)`).run(value);
   return { outbox, settings, store };
-}
-
-function badInputMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(isOutboxError(e) && e.code).toBe('BAD_INPUT');
-    return (e as Error).message;
-  }
-  throw new Error('accepted');
 }
 
 describe('Settings.stored(): none, valid, or there but unusable', () => {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { isOutboxError } from '../../../core/errors.ts';
 import { Outbox } from '../../../core/outbox/outbox.ts';
 import { checkUpdate, type CheckedUpdate, type UpdateInput } from '../../../core/outbox/update-input.ts';
 
@@ -51,4 +52,15 @@ export function track(outbox: Outbox): Outbox {
 /** A checked update, as the outbox takes it; a bad one throws BAD_INPUT here. */
 export function input(orderNumber: string, fields: UpdateInput['fields'], extra: Partial<UpdateInput> = {}): CheckedUpdate {
   return checkUpdate({ company: 'USMF', orderNumber, fields, source: 'cli', queuedBy: 'tester@host', ...extra });
+}
+
+/** The message of the BAD_INPUT error `fn` throws; fails when it accepts. */
+export function badInputMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(isOutboxError(e) && e.code).toBe('BAD_INPUT');
+    return (e as Error).message;
+  }
+  throw new Error('expected BAD_INPUT');
 }

@@ -3,17 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { isOutboxError } from '../../../core/errors.ts';
 import { Outbox } from '../../../core/outbox/outbox.ts';
 import { UPDATE_STATES, type UpdateState } from '../../../core/outbox/types.ts';
-import { input, manualClock, openTestOutbox, track } from './fixtures.ts';
-
-function badInputMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(isOutboxError(e) && e.code).toBe('BAD_INPUT');
-    return (e as Error).message;
-  }
-  throw new Error('expected BAD_INPUT');
-}
+import { badInputMessage, input, manualClock, openTestOutbox, track } from './fixtures.ts';
 
 describe('enqueue', () => {
   it('stores the update and a queued event', () => {
