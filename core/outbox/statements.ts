@@ -34,8 +34,8 @@ export function prepare(db: Database) {
     lastOfOrder: p(`SELECT id, state, fields, base, taken FROM updates WHERE profile = ? AND company = ? AND order_no = ? ORDER BY id DESC LIMIT 1`),
     coalesce: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
     replaceFields: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
-    replaceBase: p(`UPDATE updates SET base = ?, updated_at = ? WHERE id = ?`),
-    claim: p(`UPDATE updates SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?`),
+    // base: the claim's additions merged in, or null to keep it
+    claim: p(`UPDATE updates SET state = 'sending', attempts = attempts + 1, updated_at = ?, base = coalesce(?, base) WHERE id = ?`),
     setState: p(`UPDATE updates SET state = @state, updated_at = @now, taken = 0,
                    next_attempt_at = coalesce(@next, next_attempt_at),
                    last_error_code = CASE WHEN @keepError THEN last_error_code ELSE @code END,
@@ -68,6 +68,7 @@ export function prepare(db: Database) {
     ownWrites: p(`SELECT field, value FROM own_writes WHERE profile = ? AND company = ? AND order_no = ? ORDER BY at DESC`),
     ownWrite: p(`INSERT INTO own_writes (profile, company, order_no, field, value, at) VALUES (?, ?, ?, ?, ?, ?)
                  ON CONFLICT DO UPDATE SET at = excluded.at`),
+    countOwnWrites: p(`SELECT count(*) FROM own_writes WHERE profile = ? AND company = ? AND order_no = ? AND field = ?`).pluck(),
     pruneOwnWrites: p(`DELETE FROM own_writes WHERE (profile, company, order_no, field, value) IN (
                          SELECT profile, company, order_no, field, value FROM own_writes
                          WHERE profile = ? AND company = ? AND order_no = ? AND field = ? ORDER BY at DESC LIMIT -1 OFFSET ?)`),
