@@ -2,9 +2,10 @@
  * The process the crash torture kills: opens the outbox in TORTURE_DATA_DIR and drains it
  * against the simulator at TORTURE_SIM_URL (which lives in the parent, so its state and write
  * log survive every kill). Prints phase markers (`@@GET`, `@@BETWEEN`, `@@PATCH`, `@@COMMIT`)
- * so the parent can kill at a chosen moment; when TORTURE_STALL names a phase, the child freezes
- * there (synchronously, inside the transaction for COMMIT) after TORTURE_SKIP earlier
- * occurrences, so the kill lands exactly in that phase.
+ * so the parent can kill at a chosen moment; when TORTURE_STALL names a phase, the child SIGKILLs
+ * itself there (synchronously, inside the transaction for COMMIT) after TORTURE_SKIP earlier
+ * occurrences, so the kill lands exactly in that phase — without waiting on a parent whose own
+ * event loop may be blocked on this child's write lock.
  */
 import path from 'node:path';
 import { createDispatcher, D365Client } from '../../core/d365/client.ts';
@@ -19,15 +20,13 @@ const env = process.env;
 const simUrl = env.TORTURE_SIM_URL!;
 const stall = env.TORTURE_STALL ?? '';
 let skip = Number(env.TORTURE_SKIP ?? '0');
-const frozen = new Int32Array(new SharedArrayBuffer(4));
-
 // Pipes to the parent are synchronous on Linux: the marker is out before the next statement.
 function mark(phase: string): void {
   process.stdout.write(`@@${phase}\n`);
   if (phase !== stall) return;
   if (skip-- > 0) return;
-  // Wait for the SIGKILL without yielding: nothing else of this process may run meanwhile.
-  Atomics.wait(frozen, 0, 0, 5000);
+  // Nothing else of this process runs after the marker: the kill lands right here.
+  process.kill(process.pid, 'SIGKILL');
 }
 
 const outbox = Outbox.open(path.join(env.TORTURE_DATA_DIR!, 'outbox.sqlite'));

@@ -21,7 +21,8 @@ export interface Run {
 
 /**
  * Runs the child once. `mode` says when to kill it: after a random delay, or right when it
- * reaches a phase (the skip-th occurrence after the first), stalled there for BETWEEN and COMMIT.
+ * reaches a phase (the skip-th occurrence after the first); for BETWEEN and COMMIT the child kills
+ * itself right at the marker.
  */
 export function runChild(simUrl: string, dataDir: string, mode: Mode | 'never', skip: number, delayMs: number, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const stalled = mode === 'BETWEEN' || mode === 'COMMIT';
@@ -67,13 +68,15 @@ export function runChild(simUrl: string, dataDir: string, mode: Mode | 'never', 
       }
       last = phase;
       if (mode !== phase || seen++ < skip) continue;
-      if (stalled) kill(phase);
+      // BETWEEN and COMMIT: the child has killed itself at this marker; the kill is only recorded.
+      if (stalled) killedIn ??= phase;
       // GET and PATCH: the request is on the wire (the simulator answers after a few ms).
       else setTimeout(() => kill(phase), delayMs);
     }
   });
   return new Promise((resolve) => {
-    child.on('exit', () => {
+    // 'close', not 'exit': every marker the child printed has been read by then
+    child.on('close', () => {
       clearTimeout(timer);
       clearTimeout(guard);
       resolve({ phase: killedIn ?? last, killed: killedIn !== null, idle, stderr });
