@@ -79,6 +79,10 @@ export class Drainer {
   private recoverNeeded = true;
   /** the next group, taken and read while the last one's writes were on the wire */
   private ahead: { updates: TakenUpdate[]; reads: Map<number, OrderSnapshot | D365Error> } | null = null;
+  /** the last group's settle, run while the next group's first request is on the wire */
+  private unsettled: (() => void) | null = null;
+  /** the group after, taken while the last request was on the wire */
+  private takenNext: TakenUpdate[] | null = null;
 
   constructor(outbox: Outbox, client: D365Client | null, events: EventBus, metrics: Metrics, options: DrainerOptions = {}) {
     this.outbox = outbox;
@@ -204,19 +208,33 @@ export class Drainer {
         if (await this.failed(e, untilIdle, summary)) break;
       }
     }
+    try {
+      this.settleBehind();
+    } catch {
+      // its updates stay 'sending': the recovery at the next start re-checks them
+      this.recoverNeeded = true;
+    }
     this.dropAhead();
     release?.();
     this.flushMetrics();
     return summary;
   }
 
-  /** The group read ahead is not going to be sent now: let it take new changes again. */
+  /** The next group, taken already while the last request was on the wire, or taken now. */
+  private takeNext(client: D365Client): TakenUpdate[] {
+    const next = this.takenNext;
+    this.takenNext = null;
+    return next ?? this.outbox.takeDue(this.clock.now(), this.batchSize(client));
+  }
+
+  /** The groups taken or read ahead are not going to be sent now: let them take new changes again. */
   private dropAhead(): void {
-    const ahead = this.ahead;
+    const ids = [...(this.ahead?.updates ?? []), ...(this.takenNext ?? [])].map((u) => u.id);
     this.ahead = null;
-    if (!ahead) return;
+    this.takenNext = null;
+    if (ids.length === 0) return;
     try {
-      this.outbox.releaseTaken(ahead.updates.map((u) => u.id));
+      this.outbox.releaseTaken(ids);
     } catch {
       // recoverInterrupted clears it at the next start
       this.recoverNeeded = true;
@@ -251,14 +269,18 @@ export class Drainer {
 
   /** One turn of the loop: wait for what the pause says, or send the next group. */
   private async step(untilIdle: boolean, summary: DrainSummary): Promise<'stop' | 'go'> {
+    // The last group settles while the next one's first request is on the wire; on any other
+    // way (a recovery, a pause, a stop, no connection) it settles first.
+    if (this.recoverNeeded || this.breaker.current || this.stopping || !this.client) this.settleBehind();
     if (this.recoverNeeded) {
+      this.dropAhead();
       this.outbox.recoverInterrupted();
       this.recoverNeeded = false;
     }
     const now = this.clock.now();
     const p = this.breaker.current;
     const client = this.client;
-    if (this.ahead && (!client || p || this.stopping)) this.dropAhead();
+    if ((this.ahead || this.takenNext) && (!client || p || this.stopping)) this.dropAhead();
     if (!client || (p && needsPerson(p.reason))) {
       if (untilIdle) {
         summary.stoppedBecause = p?.reason ?? 'not-connected';
@@ -275,7 +297,9 @@ export class Drainer {
     this.outbox.pullInFarFuture(now, this.horizonMs());
     const ahead = this.ahead;
     this.ahead = null;
-    const group = ahead?.updates ?? this.outbox.takeDue(now, this.batchSize(client));
+    let group = ahead?.updates ?? this.takeNext(client);
+    // The last group's outcomes may free what is due next (an update queued behind one of its orders).
+    if (group.length === 0 && this.settleBehind()) group = this.outbox.takeDue(now, this.batchSize(client));
     if (group.length === 0) {
       if (p?.reason === 'storage') this.breaker.resume();
       const at = this.outbox.nextDueAt();
@@ -288,12 +312,16 @@ export class Drainer {
       await this.idle(at === null ? this.opts.pollMs : Math.min(this.opts.pollMs, Math.max(10, at - now)));
       return 'go';
     }
-    if (this.spacingMs >= 10) await this.idle(this.spacingMs);
+    if (this.spacingMs >= 10) {
+      this.settleBehind();
+      await this.idle(this.spacingMs);
+    }
     if (this.stopping) {
+      this.settleBehind();
       this.outbox.releaseTaken(group.map((u) => u.id));
       return 'stop';
     }
-    for (const t of await this.send(group, client, ahead?.reads)) if (t === 'done' || t === 'conflict' || t === 'failed' || t === 'deferred') summary[t]++;
+    await this.send(group, client, summary, ahead?.reads);
     return 'go';
   }
 
@@ -311,12 +339,13 @@ export class Drainer {
     return client.batching === false ? 1 : Math.max(1, Math.min(this.opts.batchSize, Math.floor(client.maxBatchOperations / 2)));
   }
 
-  private async send(updates: TakenUpdate[], client: D365Client, prefetched?: ReadonlyMap<number, OrderSnapshot | D365Error>): Promise<Tally[]> {
+  private async send(updates: TakenUpdate[], client: D365Client, summary: DrainSummary, prefetched?: ReadonlyMap<number, OrderSnapshot | D365Error>): Promise<void> {
     for (const u of updates) this.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
     this.inFlight = updates[0]!.id;
     const claimed = new Set<number>();
     let outcomes: Map<number, SendOutcome>;
     let readAhead: TakenUpdate[] = [];
+    let settleFailure: { e: unknown } | null = null;
     try {
       const result = await sendGroup(
         updates,
@@ -356,7 +385,17 @@ export class Drainer {
           fieldPolicy: this.opts.fieldPolicy,
           prefetched,
           // Only where orders travel together in $batch: read ahead is one round trip saved per group.
-          readAhead: client.batching === false || updates.length < 2 ? undefined : () => (readAhead = this.outbox.takeDue(this.clock.now(), this.batchSize(client))),
+          readAhead: client.batching === false || updates.length < 2 ? undefined : () => (readAhead = this.takeNext(client)),
+          // The outbox's work for the groups before and after this one, while its request travels.
+          whileWaiting: () => {
+            try {
+              this.settleBehind();
+              const next = this.outbox.takeDue(this.clock.now(), this.batchSize(client));
+              if (next.length > 0) this.takenNext = next;
+            } catch (e) {
+              settleFailure = { e };
+            }
+          },
         },
       );
       outcomes = result.outcomes;
@@ -367,27 +406,51 @@ export class Drainer {
       throw e;
     } finally {
       this.inFlight = null;
+      // The last group, if its settle did not run while this one was on the wire; its failure
+      // (the disk) leaves this group 'sending' for the recovery to re-check.
+      if (settleFailure === null) this.settleBehind();
+    }
+    if (settleFailure !== null) {
+      this.recoverNeeded = true;
+      throw (settleFailure as { e: unknown }).e;
     }
     const interruption = [...outcomes.values()].find((o) => o.kind === 'interrupted');
     const plan = interruption?.kind === 'interrupted' ? this.pausePlan(interruption.error) : null;
-    // One transaction for the whole group: one fsync, however many orders it held.
-    const settled = this.outbox.transaction(() =>
-      settleGroup(this.outbox, updates, outcomes, claimed, {
-        now: this.clock.now(),
-        gaveUpDelayMs: this.opts.gaveUpDelayMs,
-        raceLimit: this.opts.raceLimit,
-        resumeAt: plan?.until ?? null,
-      }),
-    );
-    // Committed: now it may be told.
-    for (const t of settled.tallies) this.count(t);
-    if (settled.tallies.some((t) => t !== 'interrupted' && t !== 'stopped') && this.breaker.current && this.breaker.current.reason !== 'user') {
-      this.breaker.resume();
-    }
-    for (const e of settled.events) this.emit(e);
-    if (plan) this.breaker.pause(plan.reason, plan.until, plan.message);
-    this.progress();
-    return settled.tallies;
+    const settle = () => {
+      // One transaction for the whole group: one fsync, however many orders it held.
+      const settled = this.outbox.transaction(() =>
+        settleGroup(this.outbox, updates, outcomes, claimed, {
+          now: this.clock.now(),
+          gaveUpDelayMs: this.opts.gaveUpDelayMs,
+          raceLimit: this.opts.raceLimit,
+          resumeAt: plan?.until ?? null,
+        }),
+      );
+      // Committed: now it may be told.
+      for (const t of settled.tallies) {
+        this.count(t);
+        if (t === 'done' || t === 'conflict' || t === 'failed' || t === 'deferred') summary[t]++;
+      }
+      if (settled.tallies.some((t) => t !== 'interrupted' && t !== 'stopped') && this.breaker.current && this.breaker.current.reason !== 'user') {
+        this.breaker.resume();
+      }
+      for (const e of settled.events) this.emit(e);
+      if (plan) this.breaker.pause(plan.reason, plan.until, plan.message);
+      this.progress();
+    };
+    // In the steady state (no pause, nothing interrupted) the settle waits for the next group's
+    // first request to be on the wire: a crash before it leaves both groups 'sending', which
+    // the recovery re-checks, as after any crash mid-send.
+    if (process.env.NODEFER || plan || this.breaker.current || this.stopping) settle();
+    else this.unsettled = settle;
+  }
+
+  /** Settles the group whose settle waited for the next request; true if there was one. */
+  private settleBehind(): boolean {
+    const settle = this.unsettled;
+    this.unsettled = null;
+    settle?.();
+    return settle !== null;
   }
 
   private count(t: Tally): void {

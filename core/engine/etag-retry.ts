@@ -51,6 +51,8 @@ export interface SendDeps {
   prefetched?: ReadonlyMap<number, OrderSnapshot | D365Error>;
   /** the next group, whose first reads may travel with this group's first writes (one $batch for both) */
   readAhead?: () => readonly Update[];
+  /** runs once, while this group's first request is on the wire: the drainer settles the last group then */
+  whileWaiting?: () => void;
 }
 
 type Sendable = Update & { ownValues?: Record<string, FieldValue[]> };
@@ -158,6 +160,20 @@ export async function sendGroup(updates: readonly Sendable[], client: D365Client
   let active: InFlight[] = updates.map((update) => ({ update, base: { ...(update.base ?? {}) }, firstSeen: {}, unsure: new Set(), claimed: false, retries: 0 }));
   let firstRound = true;
   const modified = client.profile.modifiedField;
+  let meanwhile = deps.whileWaiting;
+  // The request goes out a few turns after it is made: the token, then undici writes to a
+  // reused keep-alive socket only in the check phase after it looked the socket over. The work
+  // meant for the round trip runs in the check phase after that one, then the answer is awaited.
+  const waiting = async <T>(answer: Promise<T>): Promise<T> => {
+    const run = meanwhile;
+    meanwhile = undefined;
+    if (run) {
+      answer.catch(() => {});
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+      run();
+    }
+    return answer;
+  };
   while (active.length > 0) {
     let reads: (OrderSnapshot | D365Error)[];
     try {
@@ -165,9 +181,11 @@ export async function sendGroup(updates: readonly Sendable[], client: D365Client
       if (prefetched) reads = active.map((a) => prefetched.get(a.update.id)!);
       else {
         hooks.request('GET', active.length);
-        reads = await client.readOrders(
-          active.map((a) => a.update),
-          active.map((a) => (firstRound ? firstReadFields(a.update, modified) : Object.keys(a.update.fields))),
+        reads = await waiting(
+          client.readOrders(
+            active.map((a) => a.update),
+            active.map((a) => (firstRound ? firstReadFields(a.update, modified) : Object.keys(a.update.fields))),
+          ),
         );
       }
     } catch (e) {
@@ -224,9 +242,11 @@ export async function sendGroup(updates: readonly Sendable[], client: D365Client
     try {
       hooks.request('PATCH', sending.length);
       if (next.length > 0) hooks.request('GET', next.length);
-      const answer = await client.writeOrders(
-        sending.map((w) => ({ snapshot: w.snapshot, fields: w.send, what: `PATCH order ${w.a.update.orderNumber} (${w.a.update.company})` })),
-        next.length > 0 ? { keys: next, fields: next.map((u) => firstReadFields(u, modified)) } : undefined,
+      const answer = await waiting(
+        client.writeOrders(
+          sending.map((w) => ({ snapshot: w.snapshot, fields: w.send, what: `PATCH order ${w.a.update.orderNumber} (${w.a.update.company})` })),
+          next.length > 0 ? { keys: next, fields: next.map((u) => firstReadFields(u, modified)) } : undefined,
+        ),
       );
       results = answer.written;
       if (ahead) ahead.reads = answer.read;

@@ -279,6 +279,7 @@ export class Simulator {
 
   /** One request off the socket: logged, delayed by the latency, maybe faulted, then served. */
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const target = req.url ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = requestHeaders(req);
@@ -305,7 +306,7 @@ export class Simulator {
     }
     if (this.#latencyMs > 0) {
       try {
-        await delay(this.#latencyMs, undefined, { signal: lifetime });
+        await travel(arrived + this.#latencyMs, lifetime);
       } catch {
         return; // went offline or stopped while the request was "in flight"
       }
@@ -330,5 +331,19 @@ export class Simulator {
     } catch (error) {
       answer(odataError(500, `Simulator failure: ${error instanceof Error ? error.message : String(error)}`));
     }
+  }
+}
+
+/**
+ * Waits until `due` (performance.now() time) as a network would: to the millisecond. A timer
+ * alone fires a millisecond or more late, which made a 20 ms round trip 21.3 ms; the last
+ * stretch is waited out in check-phase turns, so other work of the process still runs.
+ */
+async function travel(due: number, signal: AbortSignal): Promise<void> {
+  const early = due - performance.now() - 2;
+  if (early > 0) await delay(early, undefined, { signal });
+  while (performance.now() < due) {
+    signal.throwIfAborted();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -7,9 +7,10 @@
 import { createDispatcher } from '../../core/d365/client.ts';
 import type { DrainerOptions } from '../../core/engine/drainer.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
-import { buildRig, type Rig } from '../core/engine/harness.ts';
+import { buildRig, type Rig, type SimulatorEndpoints } from '../core/engine/harness.ts';
 import { figure, median, ratioFigure, seconds, type Figure } from './common.ts';
 import { checkUpdate } from '../../core/outbox/update-input.ts';
+import { SimulatorThread } from './simulator-thread.ts';
 
 export type DrainRig = Rig;
 
@@ -18,19 +19,19 @@ export function drainRig(sim: SimulatorOptions, drainer: DrainerOptions = {}): P
   return buildRig({ sim, drainer: { pollMs: 20, ...drainer }, fast: false, dispatcher: createDispatcher() });
 }
 
+/** The same with the simulator in a thread of its own, as D365 is on a machine of its own: for rates against the round trip. */
+async function remoteRig(sim: SimulatorOptions, drainer: DrainerOptions = {}): Promise<Rig<SimulatorThread>> {
+  return buildRig({ simulator: await SimulatorThread.start(sim), drainer: { pollMs: 20, ...drainer }, fast: false, dispatcher: createDispatcher() });
+}
+
 export function orderNo(i: number): string {
   return `SO-${String(i).padStart(6, '0')}`;
 }
 
-export function queueOrders(r: DrainRig, n: number): void {
+export function queueOrders(r: Rig<SimulatorEndpoints>, n: number): void {
   r.outbox.transaction(() => {
     for (let i = 1; i <= n; i++) r.outbox.enqueue(checkUpdate({ company: 'USMF', orderNumber: orderNo(i), fields: { DeliveryModeCode: `R${i % 9}` }, source: 'cli', queuedBy: 'bench' }));
   });
-}
-
-/** Requests to the data service (not the token endpoint) the simulator has seen. */
-export function dataRequests(r: DrainRig): number {
-  return r.sim.requestLog.filter((e) => e.path.startsWith('/data')).length;
 }
 
 export interface DrainRun {
@@ -40,20 +41,20 @@ export interface DrainRun {
 }
 
 /** Drains n queued updates with the product's drainer; `around` may wrap the timed part. */
-export async function drainRun(n: number, rttMs: number, batchSize: number, around?: (r: DrainRig) => () => void): Promise<DrainRun> {
-  const r = await drainRig({ orders: n, latencyMs: rttMs }, { batchSize });
+export async function drainRun(n: number, rttMs: number, batchSize: number, around?: (r: Rig<SimulatorThread>) => () => void): Promise<DrainRun> {
+  const r = await remoteRig({ orders: n, latencyMs: rttMs }, { batchSize });
   try {
     queueOrders(r, n);
     // Warm the token and the connection so the figure is the steady state.
     await r.client.getOrder({ company: 'USMF', orderNumber: orderNo(1) }, ['DeliveryModeCode']);
-    const before = dataRequests(r);
+    const before = await r.sim.dataRequests();
     const finish = around?.(r);
     const t = process.hrtime.bigint();
     const summary = await r.drainer.drainUntilIdle();
     const s = seconds(t);
     finish?.();
     if (summary.done !== n) throw new Error(`drain rate: ${summary.done} of ${n} done`);
-    return { rate: n / s, requestsPerUpdate: (dataRequests(r) - before) / n };
+    return { rate: n / s, requestsPerUpdate: ((await r.sim.dataRequests()) - before) / n };
   } finally {
     await r.close();
   }
@@ -61,7 +62,7 @@ export async function drainRun(n: number, rttMs: number, batchSize: number, arou
 
 /** A bare GET + PATCH loop with no outbox: what the HTTP stack and simulator achieve here. */
 async function rawRate(n: number, rttMs: number): Promise<number> {
-  const r = await drainRig({ orders: n, latencyMs: rttMs });
+  const r = await remoteRig({ orders: n, latencyMs: rttMs });
   try {
     await r.client.getOrder({ company: 'USMF', orderNumber: orderNo(1) }, ['DeliveryModeCode']);
     const t = process.hrtime.bigint();

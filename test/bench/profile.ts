@@ -6,7 +6,8 @@
  * the loop itself: events, timers, waiting for the next turn.
  */
 import type { Outbox } from '../../core/outbox/outbox.ts';
-import { drainRun, type DrainRig } from './drain.ts';
+import type { Rig, SimulatorEndpoints } from '../core/engine/harness.ts';
+import { drainRun } from './drain.ts';
 import { figure, ratioFigure, type Baseline, type Figure } from './common.ts';
 
 interface Stopwatch {
@@ -104,7 +105,7 @@ function timeTransactions(outbox: Outbox, w: Pick<Watches, 'sql' | 'commit' | 'c
   };
 }
 
-function watchDrain(r: DrainRig, w: Watches): () => void {
+function watchDrain(r: Rig<SimulatorEndpoints>, w: Watches): () => void {
   const undo = [
     time(r.client, 'readOrders', w.get),
     time(r.client, 'writeOrders', w.patch),

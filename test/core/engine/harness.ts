@@ -13,11 +13,14 @@ import { checkUpdate, type UpdateInput } from '../../../core/outbox/update-input
 import { Simulator } from '../../../core/simulator/simulator.ts';
 import type { SimulatorOptions } from '../../../core/simulator/types.ts';
 
+/** What the rig needs of a simulator: where it listens, and how it stops. */
+export type SimulatorEndpoints = Pick<Simulator, 'url' | 'authorityUrl' | 'foDataUrl' | 'bcApiUrl' | 'dataverseUrl' | 'stop'>;
+
 /** A real outbox file, a real simulator on 127.0.0.1, and a drainer with short waits. */
-export interface Rig {
+export interface Rig<S extends SimulatorEndpoints = Simulator> {
   dir: string;
   outbox: Outbox;
-  sim: Simulator;
+  sim: S;
   client: D365Client;
   tokens: EntraTokenSource;
   events: EventBus;
@@ -36,16 +39,16 @@ export const FAST: DrainerOptions = {
   pollMs: 50,
 };
 
-export interface RigOptions {
+export interface RigOptions<S extends SimulatorEndpoints = Simulator> {
   sim?: SimulatorOptions;
-  /** a simulator already started (a proxy in front of it needed its port first) */
-  simulator?: Simulator;
+  /** a simulator already started (a proxy in front of it needed its port first, or it runs in a thread of its own) */
+  simulator?: S;
   drainer?: DrainerOptions;
   profile?: EntityProfile;
   secret?: string;
   /** defaults to the simulator's; a fault proxy or an unresolvable host goes here */
-  serviceRoot?: (sim: Simulator) => string;
-  authorityUrl?: (sim: Simulator) => string;
+  serviceRoot?: (sim: NoInfer<S>) => string;
+  authorityUrl?: (sim: NoInfer<S>) => string;
   dispatcher?: Dispatcher;
   /** false: single requests only, so a scripted GET/PATCH fault meets exactly the request it names */
   batch?: boolean;
@@ -56,11 +59,11 @@ export interface RigOptions {
 }
 
 /** The rig with every part open to replacement (fault tests put proxies and odd hosts in). */
-export async function buildRig(o: RigOptions = {}): Promise<Rig & { newClient(secret: string): D365Client }> {
+export async function buildRig<S extends SimulatorEndpoints = Simulator>(o: RigOptions<S> = {}): Promise<Rig<S> & { newClient(secret: string): D365Client }> {
   const profile = o.profile ?? PROFILES.fo;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-engine-'));
   const outbox = Outbox.open(path.join(dir, 'outbox.sqlite'));
-  const sim = o.simulator ?? (await Simulator.start({ orders: 20, ...o.sim }));
+  const sim = o.simulator ?? ((await Simulator.start({ orders: 20, ...o.sim })) as unknown as S);
   const dispatcher = o.dispatcher ?? createDispatcher({ connectMs: 2000, headersMs: 2000, bodyMs: 2000 });
   let tokens!: EntraTokenSource;
   const newClient = (secret: string) => {

@@ -4,6 +4,7 @@
  * round trip after the first does the work of two.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RequestLogEntry } from '../../../core/simulator/types.ts';
 import { rig, type Rig } from './harness.ts';
 
 let r: Rig | undefined;
@@ -50,5 +51,48 @@ describe('read ahead', () => {
     r.sim.script({ kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 }, { kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 });
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 10 });
     expect(r.outbox.db.prepare('SELECT count(*) AS n FROM updates WHERE taken = 1').get()).toEqual({ n: 0 });
+  });
+
+  it('while a group travels, the group before it settles and the group after it is taken', async () => {
+    r = await rig({ orders: 40, latencyMs: 120 }, { batchSize: 5 });
+    for (let i = 1; i <= 20; i++) r.enqueue(order(i), { DeliveryModeCode: `O${i}` });
+    const state = (i: number) => r!.outbox.db.prepare(`SELECT state, taken FROM updates WHERE order_no = ?`).get(order(i)) as { state: string; taken: number };
+    // what the outbox held of groups 1 and 4 when each $batch reached the server, and 60 ms later (still on the wire)
+    const seen: { first: string; fourth: { state: string; taken: number } }[][] = [];
+    const log = r.sim.requestLog as RequestLogEntry[];
+    log.push = function (e: RequestLogEntry) {
+      if (e.path.endsWith('/$batch')) {
+        const at = () => ({ first: state(1).state, fourth: state(16) });
+        const marks = [at()];
+        seen.push(marks);
+        setTimeout(() => marks.push(at()), 60);
+      }
+      return Array.prototype.push.call(this, e);
+    };
+    expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 20 });
+    // $batch 3 carries group 2's changesets and group 3's reads: meanwhile group 1 settles and group 4 is taken
+    expect(seen[2]).toEqual([
+      { first: 'sending', fourth: { state: 'pending', taken: 0 } },
+      { first: 'done', fourth: { state: 'pending', taken: 1 } },
+    ]);
+    expect(r.outbox.counts()).toMatchObject({ done: 20, pending: 0, sending: 0 });
+    expect(r.outbox.db.prepare('SELECT count(*) AS n FROM updates WHERE taken = 1').get()).toEqual({ n: 0 });
+  });
+
+  it('single requests: an update settles while the next one\'s GET travels', async () => {
+    r = await rig({ orders: 10, latencyMs: 80 }, { batchSize: 1 });
+    for (let i = 1; i <= 3; i++) r.enqueue(order(i), { DeliveryModeCode: `S${i}` });
+    const stateOf = (i: number) => (r!.outbox.db.prepare(`SELECT state FROM updates WHERE order_no = ?`).get(order(i)) as { state: string }).state;
+    const atSecondGet: string[] = [];
+    const log = r.sim.requestLog as RequestLogEntry[];
+    log.push = function (e: RequestLogEntry) {
+      if (e.method === 'GET' && e.path.includes(order(2))) {
+        atSecondGet.push(stateOf(1));
+        setTimeout(() => atSecondGet.push(stateOf(1)), 40);
+      }
+      return Array.prototype.push.call(this, e);
+    };
+    expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 3 });
+    expect(atSecondGet).toEqual(['sending', 'done']);
   });
 });
