@@ -86,6 +86,8 @@ export class Outbox {
   private readonly unstoredNotices: Notice[] = [];
   private readonly now: () => number;
   private readonly stmt: ReturnType<typeof prepare>;
+  /** one transaction wrapper for every command (better-sqlite3 builds four functions per wrapper) */
+  private readonly inTransaction: { immediate<T>(fn: () => T): T };
 
   /** problems found by the integrity check of a large file, which runs after open */
   readonly integrity: Promise<string[]>;
@@ -96,6 +98,7 @@ export class Outbox {
     this.file = file;
     this.now = now;
     this.stmt = prepare(db);
+    this.inTransaction = db.transaction((fn: () => unknown) => fn()) as unknown as { immediate<T>(fn: () => T): T };
     for (const message of notices) this.addNotice(message);
   }
 
@@ -142,7 +145,7 @@ export class Outbox {
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     try {
-      return this.db.transaction(fn).immediate();
+      return this.inTransaction.immediate(fn);
     } catch (e) {
       throw translate(e, this.file);
     }

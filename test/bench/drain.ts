@@ -77,6 +77,36 @@ async function rawRate(n: number, rttMs: number): Promise<number> {
 }
 
 /**
+ * A bare $batch loop with no outbox, in the read-ahead scheme: each $batch carries one group's
+ * PATCHes and the next group's GETs. What the HTTP stack and simulator achieve at K per round trip.
+ */
+async function rawBatchRate(n: number, rttMs: number, k: number): Promise<number> {
+  const r = await remoteRig({ orders: n, latencyMs: rttMs });
+  try {
+    const group = (g: number) => Array.from({ length: Math.min(k, n - g * k) }, (_, i) => ({ company: 'USMF', orderNumber: orderNo(g * k + i + 1) }));
+    const fields = (keys: readonly unknown[]) => keys.map(() => ['DeliveryModeCode']);
+    const first = group(0);
+    const t = process.hrtime.bigint();
+    let snapshots = await r.client.readOrders(first, fields(first));
+    for (let g = 0; snapshots.length > 0; g++) {
+      const next = group(g + 1);
+      const answer = await r.client.writeOrders(
+        snapshots.map((s, i) => {
+          if (!('etag' in s)) throw new Error(`bare $batch: ${s.message}`);
+          return { snapshot: s, fields: { DeliveryModeCode: `R${(g * k + i + 1) % 9}` }, what: 'raw' };
+        }),
+        next.length > 0 ? { keys: next, fields: fields(next) } : undefined,
+      );
+      for (const w of answer.written) if (!('etag' in w)) throw new Error(`bare $batch: ${w.message}`);
+      snapshots = answer.read;
+    }
+    return n / seconds(t);
+  } finally {
+    await r.close();
+  }
+}
+
+/**
  * Which $batch scheme the drainer uses, from what it sent: two round trips per group (a batch
  * of GETs, then one of changesets) or one (the next group's GETs ride with this group's
  * changesets). The limit is that scheme's: K / (round trips per group · RTT).
@@ -94,11 +124,13 @@ export function batchScheme(requestsPerUpdate: number, k: number): { roundTripsP
 export async function benchDrain(rttMs = 20, nSingle = 200, nBatch = 5000, k = 50, repeats = 3): Promise<Figure[]> {
   const singleLimit = 1000 / (2 * rttMs);
   const raws: number[] = [];
+  const rawBatches: number[] = [];
   const singles: DrainRun[] = [];
   const batches: DrainRun[] = [];
   for (let i = 0; i < repeats; i++) {
     raws.push(await rawRate(nSingle, rttMs));
     singles.push(await drainRun(nSingle, rttMs, 1));
+    rawBatches.push(await rawBatchRate(nBatch, rttMs, k));
     batches.push(await drainRun(nBatch, rttMs, k));
   }
   const byRate = (runs: DrainRun[]) => [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)]!;
@@ -110,12 +142,15 @@ export async function benchDrain(rttMs = 20, nSingle = 200, nBatch = 5000, k = 5
   const limitSingle = { name: `physical limit N/(2·RTT), serial GET+PATCH at RTT ${rttMs} ms`, value: singleLimit, unit: 'updates/s', kind: 'limit' } as const;
   const limitBatch = { name: `limit of the scheme used: K/(${scheme.roundTripsPerGroup}·RTT), K=${k}, RTT ${rttMs} ms — ${scheme.name}`, value: batchLimit, unit: 'updates/s', kind: 'limit' } as const;
   const bare = { name: 'bare GET+PATCH client loop without outbox, same simulator', value: raw, unit: 'updates/s', kind: 'measured' } as const;
+  const bareBatch = { name: `bare $batch loop without outbox, read-ahead scheme, K=${k}, same simulator`, value: median(rawBatches), unit: 'updates/s', kind: 'measured' } as const;
   return [
     ratioFigure('drain.single.ratioToLimit', `drain rate, single requests, ${nSingle} updates, to its limit (median of ${repeats} runs)`, single.rate, limitSingle, '≥ 0.9'),
     figure('drain.single.rate', `drain rate, single requests (${nSingle} updates, RTT ${rttMs} ms)`, single.rate, 'updates/s', limitSingle, '≥ 0.9 of the limit'),
     ratioFigure('drain.single.ratioToBare', 'drain rate, single requests, to a bare client loop', single.rate, bare, '≈ 1'),
     ratioFigure('drain.batch.ratioToLimit', `drain rate, $batch K=${k}, ${nBatch.toLocaleString('en-US')} updates, to its scheme's limit (median of ${repeats} runs)`, batched.rate, limitBatch, '≥ 0.8'),
     figure('drain.batch.rate', `drain rate, $batch K=${k} (${nBatch.toLocaleString('en-US')} updates, RTT ${rttMs} ms)`, batched.rate, 'updates/s', limitBatch, '≥ 0.8 of the limit'),
+    ratioFigure('drain.batch.ratioToBare', `drain rate, $batch K=${k}, to a bare $batch loop (what the simulator and HTTP stack allow)`, batched.rate, bareBatch, '≈ 1'),
+    ratioFigure('drain.batch.bareToLimit', `the bare $batch loop to the scheme's limit: the simulator's own work per round trip`, bareBatch.value, limitBatch, '—'),
     figure('drain.batch.requestsPerUpdate', `data requests per update, $batch K=${k}`, batched.requestsPerUpdate, 'requests', { name: 'single requests: GET + PATCH', value: 2, unit: 'requests', kind: 'limit' }),
     ratioFigure('drain.batch.ratioToSingle', `$batch K=${k} rate to the single-request rate`, batched.rate, { name: 'our single-request rate, same run', value: single.rate, unit: 'updates/s', kind: 'measured' }, '≥ 10'),
   ];
