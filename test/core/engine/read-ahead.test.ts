@@ -4,6 +4,7 @@
  * round trip after the first does the work of two.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { OutboxError } from '../../../core/errors.ts';
 import type { RequestLogEntry } from '../../../core/simulator/types.ts';
 import { rig, type Rig } from './harness.ts';
 
@@ -94,5 +95,26 @@ describe('read ahead', () => {
     };
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 3 });
     expect(atSecondGet).toEqual(['sending', 'done']);
+  });
+
+  it('a settle that fails while the next group travels: both groups are re-checked, none lost or sent twice', async () => {
+    r = await rig({ orders: 40 }, { batchSize: 5, probeMinMs: 50, probeMaxMs: 100 });
+    for (let i = 1; i <= 15; i++) r.enqueue(order(i), { DeliveryModeCode: `F${i}` });
+    // the first settle (group 1's, made while group 2's changesets travel) meets a full disk
+    const markDone = r.outbox.markDone.bind(r.outbox);
+    let failed = 0;
+    r.outbox.markDone = (...args) => {
+      if (failed++ === 0) throw new OutboxError('DB_FULL', 'The disk holding the outbox is full');
+      return markDone(...args);
+    };
+    expect(await r.drainer.drainUntilIdle()).toMatchObject({ conflict: 0, failed: 0 });
+    expect(r.outbox.counts()).toMatchObject({ done: 15, pending: 0, sending: 0 });
+    expect(failed).toBe(16);
+    expect(r.seen.some((e) => e.type === 'paused' && e.reason === 'storage')).toBe(true);
+    for (let i = 1; i <= 15; i++) {
+      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      expect(writes, order(i)).toEqual([`F${i}`]);
+    }
+    expect(r.outbox.db.prepare('SELECT count(*) AS n FROM updates WHERE taken = 1').get()).toEqual({ n: 0 });
   });
 });
