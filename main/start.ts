@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultDataDir } from '../core/paths.ts';
+import { keepYoungGenerationSmall } from './memory.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -76,6 +77,7 @@ async function runElectron(binary: string): Promise<number> {
 
 async function runHeadless(reason: string): Promise<number> {
   console.error(`Electron is not available here (${reason}) — starting the headless agent instead.`);
+  keepYoungGenerationSmall();
   const { serve } = await import('./server/serve.ts');
   const env = process.env;
   const dataDir = env.OUTBOX_DATA_DIR || defaultDataDir(env, process.platform, os.homedir());

@@ -9,6 +9,7 @@ import { HIDDEN_FLAG } from './login-item.ts';
 import { RotatingLog } from './log.ts';
 import { claimSingleInstance } from './single-instance.ts';
 import { appPaths, setupWebContentsHardening } from './window.ts';
+import { keepYoungGenerationSmall } from '../memory.ts';
 
 let desktop: DesktopApp | null = null;
 let openWhenReady = false;
@@ -16,6 +17,7 @@ let openWhenReady = false;
 if (!claimSingleInstance(() => (desktop ? desktop.open() : (openWhenReady = true)))) {
   app.quit();
 } else {
+  keepYoungGenerationSmall();
   const log = new RotatingLog({ dir: app.getPath('logs') });
   process.on('uncaughtException', (e) => log.error('uncaught exception:', e));
   process.on('unhandledRejection', (e) => log.error('unhandled rejection:', e));

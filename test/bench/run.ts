@@ -19,7 +19,10 @@ import { benchScale } from './scale.ts';
 import type { RssReport } from './scale-child.ts';
 import { benchThrottle } from './throttle.ts';
 import { D365_LIKE } from './throttle-proxy.ts';
+import { keepYoungGenerationSmall } from '../../main/memory.ts';
 
+// measured as every host of the agent runs (main/memory.ts)
+keepYoungGenerationSmall();
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt < 0 ? null : new Set((process.argv[onlyAt + 1] ?? '').split(','));

@@ -9,6 +9,7 @@ import { Drainer } from '../../core/engine/drainer.ts';
 import { EventBus } from '../../core/events.ts';
 import { Metrics } from '../../core/metrics.ts';
 import { Outbox } from '../../core/outbox/outbox.ts';
+import { keepYoungGenerationSmall } from '../../main/memory.ts';
 
 export interface RssReport {
   /** RSS with every module loaded, before the outbox was opened */
@@ -35,6 +36,8 @@ const SAMPLE_MS = 200;
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 if (process.env.BENCH_DATA_DIR) {
+  // as every host of the agent does at its start
+  keepYoungGenerationSmall();
   const simUrl = process.env.BENCH_SIM_URL!;
   const beforeMb = mb(process.memoryUsage.rss());
   const outbox = Outbox.open(path.join(process.env.BENCH_DATA_DIR, 'outbox.sqlite'));
