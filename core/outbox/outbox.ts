@@ -79,6 +79,11 @@ export type Resolution =
  * The durable queue of order updates. One owner process; every state change is one
  * transaction together with its history event.
  */
+/** One order, exactly as the look-ups match it (the same columns, compared the same way). */
+function orderKey(u: { profile: string; company: string; orderNumber: string }): string {
+  return `${u.profile}\u0000${u.company}\u0000${u.orderNumber}`;
+}
+
 export class Outbox {
   readonly db: Database;
   readonly file: string;
@@ -160,18 +165,44 @@ export class Outbox {
 
   /** All or nothing: one transaction. */
   enqueueMany(inputs: Iterable<CheckedUpdate>): EnqueueResult[] {
+    const list = [...inputs];
     return this.transaction(() => {
-      const results: EnqueueResult[] = [];
-      for (const input of inputs) results.push(this.enqueueChecked(input));
-      return results;
+      // An import is mostly orders with no update yet: found in a few statements, not one per row.
+      const known = this.ordersWithUpdates(list);
+      return list.map((input) => {
+        const key = orderKey(input);
+        const result = this.enqueueChecked(input, known.has(key));
+        known.add(key);
+        return result;
+      });
     });
   }
 
-  private enqueueChecked(input: CheckedUpdate): EnqueueResult {
+  /** Which of these orders have any update now (keys as orderKey makes them). */
+  private ordersWithUpdates(inputs: readonly CheckedUpdate[]): Set<string> {
+    const byCompany = new Map<string, { profile: string; company: string; orders: string[] }>();
+    for (const u of inputs) {
+      const k = orderKey({ ...u, orderNumber: '' });
+      let group = byCompany.get(k);
+      if (!group) byCompany.set(k, (group = { profile: u.profile, company: u.company, orders: [] }));
+      group.orders.push(u.orderNumber);
+    }
+    const known = new Set<string>();
+    for (const { profile, company, orders } of byCompany.values()) {
+      for (let i = 0; i < orders.length; i += 10_000) {
+        const found = this.stmt.ordersWithUpdates.all(profile, company, JSON.stringify(orders.slice(i, i + 10_000))) as string[];
+        for (const orderNumber of found) known.add(orderKey({ profile, company, orderNumber }));
+      }
+    }
+    return known;
+  }
+
+  /** `mayHaveUpdates` false: the caller knows the order has none, so there is nothing to look up. */
+  private enqueueChecked(input: CheckedUpdate, mayHaveUpdates = true): EnqueueResult {
     const now = this.now();
-    const last = this.stmt.lastOfOrder.get(input.profile, input.company, input.orderNumber) as
-      | Pick<UpdateRow, 'id' | 'state' | 'fields' | 'base' | 'taken'>
-      | undefined;
+    const last = mayHaveUpdates
+      ? (this.stmt.lastOfOrder.get(input.profile, input.company, input.orderNumber) as Pick<UpdateRow, 'id' | 'state' | 'fields' | 'base' | 'taken'> | undefined)
+      : undefined;
     const request = { fields: input.fields, base: input.base, source: input.source, by: input.queuedBy };
     // Never into an update the drainer has read: it may be on the wire with its old values.
     if (last && last.state === 'pending' && last.taken === 0) {

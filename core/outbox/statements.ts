@@ -32,6 +32,8 @@ export function prepare(db: Database) {
     insert: p(`INSERT INTO updates (profile, company, order_no, fields, base, source, queued_by, state, next_attempt_at, created_at, updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`),
     lastOfOrder: p(`SELECT id, state, fields, base, taken FROM updates WHERE profile = ? AND company = ? AND order_no = ? ORDER BY id DESC LIMIT 1`),
+    // of a list of order numbers (a JSON array), those that have any update: one statement for many look-ups
+    ordersWithUpdates: p(`SELECT DISTINCT order_no FROM updates WHERE profile = ? AND company = ? AND order_no IN (SELECT value FROM json_each(?))`).pluck(),
     coalesce: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
     replaceFields: p(`UPDATE updates SET fields = ?, base = ?, updated_at = ? WHERE id = ?`),
     // base: the claim's additions merged in, or null to keep it
