@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Outbox } from '../../../core/outbox/outbox.ts';
+import type { Fields } from '../../../core/outbox/types.ts';
 import { createRng, pick, randomInt, type Rng } from '../../../core/simulator/rng.ts';
 import { input, manualClock, openTestOutbox } from './fixtures.ts';
 
@@ -13,7 +14,7 @@ const ORDERS = ['SO-1', 'SO-2', 'SO-3', 'so-3', 'SO-4', 'SO-5'];
 const COMPANIES = ['USMF', 'DEMF', 'usmf'];
 
 function randomInput(rng: Rng) {
-  const fields = rng() < 0.5 ? { DeliveryModeCode: `M${randomInt(rng, 1, 9)}` } : { DeliveryModeCode: `M${randomInt(rng, 1, 9)}`, CustomersOrderReference: `R${randomInt(rng, 1, 99)}` };
+  const fields: Fields = rng() < 0.5 ? { DeliveryModeCode: `M${randomInt(rng, 1, 9)}` } : { DeliveryModeCode: `M${randomInt(rng, 1, 9)}`, CustomersOrderReference: `R${randomInt(rng, 1, 99)}` };
   const base = rng() < 0.3 ? { DeliveryModeCode: `B${randomInt(rng, 1, 9)}` } : undefined;
   return input(pick(rng, ORDERS), fields, { company: pick(rng, COMPANIES), ...(base ? { base } : {}) });
 }
