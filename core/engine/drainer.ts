@@ -390,8 +390,12 @@ export class Drainer {
           whileWaiting: () => {
             try {
               this.settleBehind();
-              const next = this.outbox.takeDue(this.clock.now(), this.batchSize(client));
-              if (next.length > 0) this.takenNext = next;
+              // A group taken earlier and not yet sent (it went with none: this group was too small
+              // to carry reads ahead) is the next one still; another take would strand it.
+              if (this.takenNext === null) {
+                const next = this.outbox.takeDue(this.clock.now(), this.batchSize(client));
+                if (next.length > 0) this.takenNext = next;
+              }
             } catch (e) {
               settleFailure = { e };
             }

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxError } from '../../../core/errors.ts';
+import { createRng } from '../../../core/simulator/rng.ts';
 import type { RequestLogEntry } from '../../../core/simulator/types.ts';
 import { rig, type Rig } from './harness.ts';
 
@@ -117,4 +118,24 @@ describe('read ahead', () => {
     }
     expect(r.outbox.db.prepare('SELECT count(*) AS n FROM updates WHERE taken = 1').get()).toEqual({ n: 0 });
   });
+
+  // Seeded: the gaps between enqueues and the latency; groups of one and of many follow each other.
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`updates queued one by one while the drain runs all land, none left taken (seed ${seed})`, async () => {
+      const rng = createRng(seed);
+      r = await rig({ orders: 40, latencyMs: 20 + Math.floor(rng() * 20) }, { batchSize: 10, pollMs: 1000 });
+      r.drainer.start();
+      const ids: number[] = [];
+      for (let i = 1; i <= 30; i++) {
+        ids.push(r.enqueue(order(i), { DeliveryModeCode: `T${seed}-${i}` }));
+        r.drainer.wake();
+        await new Promise((res) => setTimeout(res, Math.floor(rng() * 25)));
+      }
+      const end = Date.now() + 8_000;
+      while (Date.now() < end && r.outbox.counts().done < 30) await new Promise((res) => setTimeout(res, 20));
+      expect(r.outbox.counts()).toMatchObject({ done: 30, pending: 0, sending: 0 });
+      expect(r.outbox.db.prepare('SELECT count(*) AS n FROM updates WHERE taken = 1').get()).toEqual({ n: 0 });
+      for (let i = 1; i <= 30; i++) expect(r.sim.order('USMF', order(i))!.DeliveryModeCode).toBe(`T${seed}-${i}`);
+    });
+  }
 });
