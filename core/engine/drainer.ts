@@ -445,7 +445,7 @@ export class Drainer {
     // In the steady state (no pause, nothing interrupted) the settle waits for the next group's
     // first request to be on the wire: a crash before it leaves both groups 'sending', which
     // the recovery re-checks, as after any crash mid-send.
-    if (process.env.NODEFER || plan || this.breaker.current || this.stopping) settle();
+    if (plan || this.breaker.current || this.stopping) settle();
     else this.unsettled = settle;
   }
 

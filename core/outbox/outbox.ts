@@ -92,7 +92,7 @@ export class Outbox {
   private readonly now: () => number;
   private readonly stmt: ReturnType<typeof prepare>;
   /** one transaction wrapper for every command (better-sqlite3 builds four functions per wrapper) */
-  private readonly inTransaction: { immediate<T>(fn: () => T): T };
+  private readonly wrapped: { immediate<T>(fn: () => T): T };
 
   /** problems found by the integrity check of a large file, which runs after open */
   readonly integrity: Promise<string[]>;
@@ -103,7 +103,7 @@ export class Outbox {
     this.file = file;
     this.now = now;
     this.stmt = prepare(db);
-    this.inTransaction = db.transaction((fn: () => unknown) => fn()) as unknown as { immediate<T>(fn: () => T): T };
+    this.wrapped = db.transaction((fn: () => unknown) => fn()) as unknown as { immediate<T>(fn: () => T): T };
     for (const message of notices) this.addNotice(message);
   }
 
@@ -150,7 +150,7 @@ export class Outbox {
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
     try {
-      return this.inTransaction.immediate(fn);
+      return this.wrapped.immediate(fn);
     } catch (e) {
       throw translate(e, this.file);
     }
