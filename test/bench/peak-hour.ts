@@ -196,25 +196,32 @@ const naive = (stage: StageFactory) =>
     }
   });
 
-const seed001 = (stage: StageFactory) =>
-  baseline(stage, 'seed001', 'seed answer 001: GET+PATCH, retry 3× at 1/2/4 s', async (s, q, patches) => {
-    for (let attempt = 0; attempt <= 3; attempt++) {
-      try {
-        const snap = await s.client.getOrder(q, [PEAK_FIELD]);
-        patches.total++;
-        await s.client.patchOrder(snap, { [PEAK_FIELD]: q.ours }, 'recipe');
-        return 'applied';
-      } catch (e) {
-        if (!(e instanceof D365Error && e.code === 'CONCURRENCY')) {
-          refused(patches, e);
-          return 'failed';
-        }
-        patches.concurrency++;
-        if (attempt < 3) await sleep(1000 * 2 ** attempt);
+/** A seed answer's retry: one try, and one more after each wait while the answer is a concurrency error. */
+async function retryingOnConcurrency(patches: Patches, waits: readonly number[], attempt: () => Promise<Verdict>): Promise<Verdict> {
+  for (let i = 0; i <= waits.length; i++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!(e instanceof D365Error && e.code === 'CONCURRENCY')) {
+        refused(patches, e);
+        return 'failed';
       }
+      patches.concurrency++;
+      if (i < waits.length) await sleep(waits[i]!);
     }
-    return 'failed';
-  });
+  }
+  return 'failed';
+}
+
+const seed001 = (stage: StageFactory) =>
+  baseline(stage, 'seed001', 'seed answer 001: GET+PATCH, retry 3× at 1/2/4 s', (s, q, patches) =>
+    retryingOnConcurrency(patches, [1000, 2000, 4000], async () => {
+      const snap = await s.client.getOrder(q, [PEAK_FIELD]);
+      patches.total++;
+      await s.client.patchOrder(snap, { [PEAK_FIELD]: q.ours }, 'recipe');
+      return 'applied';
+    }),
+  );
 
 const SEED000_WAITS = [500, 1500, 4000];
 
@@ -237,29 +244,19 @@ async function patchIfUnmodifiedSince(s: PeakStage, orderNumber: string, url: st
 }
 
 const seed000 = (stage: StageFactory) =>
-  baseline(stage, 'seed000', 'seed answer 000: field-level re-GET, If-Unmodified-Since, retry 3× at 0.5/1.5/4 s', async (s, q, patches) => {
-    for (let attempt = 0; attempt <= SEED000_WAITS.length; attempt++) {
-      try {
-        const readAt = new Date();
-        const snap = await s.client.getOrder(q, [PEAK_FIELD]);
-        const theirs = String(snap.values[PEAK_FIELD]);
-        // Field-level change detection: only our field counts, compared with what the person saw.
-        if (theirs === q.ours) return 'applied';
-        if (theirs !== q.base) return 'conflict';
-        patches.total++;
-        await patchIfUnmodifiedSince(s, q.orderNumber, snap.url, readAt, { [PEAK_FIELD]: q.ours });
-        return 'applied';
-      } catch (e) {
-        if (!(e instanceof D365Error && e.code === 'CONCURRENCY')) {
-          refused(patches, e);
-          return 'failed';
-        }
-        patches.concurrency++;
-        if (attempt < SEED000_WAITS.length) await sleep(SEED000_WAITS[attempt]!);
-      }
-    }
-    return 'failed';
-  });
+  baseline(stage, 'seed000', 'seed answer 000: field-level re-GET, If-Unmodified-Since, retry 3× at 0.5/1.5/4 s', (s, q, patches) =>
+    retryingOnConcurrency(patches, SEED000_WAITS, async () => {
+      const readAt = new Date();
+      const snap = await s.client.getOrder(q, [PEAK_FIELD]);
+      const theirs = String(snap.values[PEAK_FIELD]);
+      // Field-level change detection: only our field counts, compared with what the person saw.
+      if (theirs === q.ours) return 'applied';
+      if (theirs !== q.base) return 'conflict';
+      patches.total++;
+      await patchIfUnmodifiedSince(s, q.orderNumber, snap.url, readAt, { [PEAK_FIELD]: q.ours });
+      return 'applied';
+    }),
+  );
 
 async function ours(stage: StageFactory): Promise<PeakRow> {
   const s = await stage('ours');
