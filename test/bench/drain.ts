@@ -14,14 +14,17 @@ import { SimulatorThread } from './simulator-thread.ts';
 
 export type DrainRig = Rig;
 
-/** The test rig with the product's own waits: what is measured is what ships. */
+/** The product's own waits and a fresh dispatcher: what is measured is what ships. */
+const shipped = (drainer: DrainerOptions) => ({ drainer: { pollMs: 20, ...drainer }, fast: false, dispatcher: createDispatcher() });
+
+/** The test rig as shipped, with the simulator in this process (its logs and faults at hand). */
 export function drainRig(sim: SimulatorOptions, drainer: DrainerOptions = {}): Promise<DrainRig> {
-  return buildRig({ sim, drainer: { pollMs: 20, ...drainer }, fast: false, dispatcher: createDispatcher() });
+  return buildRig({ sim, ...shipped(drainer) });
 }
 
 /** The same with the simulator in a thread of its own, as D365 is on a machine of its own: for rates against the round trip. */
 async function remoteRig(sim: SimulatorOptions, drainer: DrainerOptions = {}): Promise<Rig<SimulatorThread>> {
-  return buildRig({ simulator: await SimulatorThread.start(sim), drainer: { pollMs: 20, ...drainer }, fast: false, dispatcher: createDispatcher() });
+  return buildRig({ simulator: await SimulatorThread.start(sim), ...shipped(drainer) });
 }
 
 export function orderNo(i: number): string {
