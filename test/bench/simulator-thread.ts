@@ -6,8 +6,9 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Simulator } from '../../core/simulator/simulator.ts';
 import type { SimulatorOptions } from '../../core/simulator/types.ts';
+import type { SimulatorEndpoints } from '../core/engine/harness.ts';
 
-type Endpoints = Pick<Simulator, 'url' | 'authorityUrl' | 'foDataUrl' | 'bcApiUrl' | 'dataverseUrl'>;
+type Endpoints = Omit<SimulatorEndpoints, 'stop'>;
 
 export class SimulatorThread {
   readonly url: string;
