@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import { acquireDrainLock } from '../outbox/drain-lock.ts';
 import type { Outbox, TakenUpdate } from '../outbox/outbox.ts';
 import { adaptRetry } from './adaptive-retry.ts';
-import { DEFAULT_RETRY, sendGroup, type RetryPolicy, type SendOutcome } from './etag-retry.ts';
+import { DEFAULT_RETRY, prepareGroup, sendGroup, type PreparedGroup, type RetryPolicy, type SendDeps, type SendHooks, type SendOutcome } from './etag-retry.ts';
 import { PauseControl } from './pause.ts';
 import { realScheduler, type Scheduler } from './scheduler.ts';
 import { settleGroup, type Tally } from './settle.ts';
@@ -50,6 +50,13 @@ export interface DrainSummary {
   stoppedBecause: PauseReason | null;
 }
 
+/** A group read ahead, checked and claimed: its writes are the next request. */
+interface Prepared {
+  updates: TakenUpdate[];
+  claimed: Set<number>;
+  group: PreparedGroup;
+}
+
 type Settings = Required<Omit<DrainerOptions, 'retry' | 'scheduler'>> & { retry: RetryPolicy };
 
 /**
@@ -77,8 +84,10 @@ export class Drainer {
   /** gentle ramp-up after a throttle: a spacing between requests that halves per success */
   private spacingMs = 0;
   private recoverNeeded = true;
-  /** the next group, taken and read while the last one's writes were on the wire */
+  /** a group taken and read while an earlier group's request was on the wire */
   private ahead: { updates: TakenUpdate[]; reads: Map<number, OrderSnapshot | D365Error> } | null = null;
+  /** a group read ahead, then checked and claimed while the last request was on the wire: sent next */
+  private prepared: Prepared | null = null;
   /** the last group's settle, run while the next group's first request is on the wire */
   private unsettled: (() => void) | null = null;
   /** the group after, taken while the last request was on the wire */
@@ -214,7 +223,7 @@ export class Drainer {
       // its updates stay 'sending': the recovery at the next start re-checks them
       this.recoverNeeded = true;
     }
-    this.dropAhead();
+    this.dropAhead(summary);
     release?.();
     this.flushMetrics();
     return summary;
@@ -227,14 +236,24 @@ export class Drainer {
     return next ?? this.outbox.takeDue(this.clock.now(), this.batchSize(client));
   }
 
-  /** The groups taken or read ahead are not going to be sent now: let them take new changes again. */
-  private dropAhead(): void {
+  /**
+   * The groups taken, read or prepared ahead are not going to be sent now: let them take new
+   * changes again. What a prepared group's reads decided is recorded; its claimed writes, never
+   * sent, are due again.
+   */
+  private dropAhead(summary: DrainSummary): void {
     const ids = [...(this.ahead?.updates ?? []), ...(this.takenNext ?? [])].map((u) => u.id);
+    const prepared = this.prepared;
     this.ahead = null;
     this.takenNext = null;
-    if (ids.length === 0) return;
+    this.prepared = null;
     try {
-      this.outbox.releaseTaken(ids);
+      if (prepared) {
+        const outcomes = new Map(prepared.group.outcomes);
+        for (const w of prepared.group.writes) outcomes.set(w.a.update.id, { kind: 'stopped', retries: 0 });
+        this.settle(prepared.updates, outcomes, prepared.claimed, summary, null);
+      }
+      if (ids.length > 0) this.outbox.releaseTaken(ids);
     } catch {
       // recoverInterrupted clears it at the next start
       this.recoverNeeded = true;
@@ -273,14 +292,14 @@ export class Drainer {
     // way (a recovery, a pause, a stop, no connection) it settles first.
     if (this.recoverNeeded || this.breaker.current || this.stopping || !this.client) this.settleBehind();
     if (this.recoverNeeded) {
-      this.dropAhead();
+      this.dropAhead(summary);
       this.outbox.recoverInterrupted();
       this.recoverNeeded = false;
     }
     const now = this.clock.now();
     const p = this.breaker.current;
     const client = this.client;
-    if ((this.ahead || this.takenNext) && (!client || p || this.stopping)) this.dropAhead();
+    if ((this.ahead || this.prepared || this.takenNext) && (!client || p || this.stopping)) this.dropAhead(summary);
     if (!client || (p && needsPerson(p.reason))) {
       if (untilIdle) {
         summary.stoppedBecause = p?.reason ?? 'not-connected';
@@ -295,9 +314,11 @@ export class Drainer {
     }
     // A due time beyond every wait we ever set came from a wrong clock: it is due now.
     this.outbox.pullInFarFuture(now, this.horizonMs());
-    const ahead = this.ahead;
-    this.ahead = null;
-    let group = ahead?.updates ?? this.takeNext(client);
+    const prepared = this.prepared;
+    const ahead = prepared ? null : this.ahead;
+    this.prepared = null;
+    if (!prepared) this.ahead = null;
+    let group = prepared?.updates ?? ahead?.updates ?? this.takeNext(client);
     // The last group's outcomes may free what is due next (an update queued behind one of its orders).
     if (group.length === 0 && this.settleBehind()) group = this.outbox.takeDue(now, this.batchSize(client));
     if (group.length === 0) {
@@ -321,7 +342,7 @@ export class Drainer {
       this.outbox.releaseTaken(group.map((u) => u.id));
       return 'stop';
     }
-    await this.send(group, client, summary, ahead?.reads);
+    await this.send(group, client, summary, { prepared, reads: ahead?.reads });
     return 'go';
   }
 
@@ -339,74 +360,109 @@ export class Drainer {
     return client.batching === false ? 1 : Math.max(1, Math.min(this.opts.batchSize, Math.floor(client.maxBatchOperations / 2)));
   }
 
-  private async send(updates: TakenUpdate[], client: D365Client, summary: DrainSummary, prefetched?: ReadonlyMap<number, OrderSnapshot | D365Error>): Promise<void> {
+  /** The claim before a group's first writes: one transaction; the ids still pending are claimed (a person may have held one). */
+  private hooks(claimed: Set<number>): SendHooks {
+    return {
+      claim: (items) => {
+        const allowed = new Set<number>();
+        this.outbox.transaction(() => {
+          for (const { id, baseAdditions } of items) {
+            try {
+              this.outbox.claim(id, baseAdditions);
+              allowed.add(id);
+            } catch (e) {
+              if (!(isOutboxError(e) && e.code === 'INVALID_STATE')) throw e;
+            }
+          }
+        });
+        for (const id of allowed) claimed.add(id);
+        return allowed;
+      },
+      request: (_method, count) => this.metrics.count('requests', count),
+      concurrencyError: () => this.metrics.count('concurrencyErrors'),
+      retrying: (id, attempt, delayMs, error) => {
+        this.metrics.count('retries');
+        this.outbox.note(id, 'retrying', { attempt, delayMs, reason: error.message });
+        this.emit({ type: 'retrying', id, attempt, delayMs, reason: error.message });
+      },
+    };
+  }
+
+  private sendDeps(): Pick<SendDeps, 'sleep' | 'random' | 'signal' | 'fieldPolicy'> {
+    return {
+      sleep: async (ms, signal) => {
+        await this.clock.sleep(ms, signal);
+        return !signal?.aborted;
+      },
+      random: this.opts.random,
+      signal: this.stopper.signal,
+      fieldPolicy: this.opts.fieldPolicy,
+    };
+  }
+
+  /**
+   * Sends one group. Its first reads may have travelled ahead (`first.reads`), or its whole first
+   * round may be done (`first.prepared`: read, checked and claimed while the last request travelled).
+   */
+  private async send(updates: TakenUpdate[], client: D365Client, summary: DrainSummary, first: { prepared?: Prepared | null; reads?: ReadonlyMap<number, OrderSnapshot | D365Error> }): Promise<void> {
     for (const u of updates) this.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
     this.inFlight = updates[0]!.id;
-    const claimed = new Set<number>();
+    const prepared = first.prepared ?? undefined;
+    const claimed = prepared?.claimed ?? new Set<number>();
     let outcomes: Map<number, SendOutcome>;
-    let readAhead: TakenUpdate[] = [];
     let settleFailure: { e: unknown } | null = null;
+    // groups taken to read along whose answer has not come: a failure here strands their taken marks
+    let riding = 0;
     try {
-      const result = await sendGroup(
-        updates,
-        client,
-        this.retryPolicy(),
-        {
-          claim: (items) => {
-            const allowed = new Set<number>();
-            this.outbox.transaction(() => {
-              for (const { id, baseAdditions } of items) {
-                try {
-                  this.outbox.claim(id, baseAdditions);
-                  allowed.add(id);
-                } catch (e) {
-                  if (!(isOutboxError(e) && e.code === 'INVALID_STATE')) throw e;
-                }
-              }
-            });
-            for (const id of allowed) claimed.add(id);
-            return allowed;
-          },
-          request: (_method, count) => this.metrics.count('requests', count),
-          concurrencyError: () => this.metrics.count('concurrencyErrors'),
-          retrying: (id, attempt, delayMs, error) => {
-            this.metrics.count('retries');
-            this.outbox.note(id, 'retrying', { attempt, delayMs, reason: error.message });
-            this.emit({ type: 'retrying', id, attempt, delayMs, reason: error.message });
-          },
-        },
-        {
-          sleep: async (ms, signal) => {
-            await this.clock.sleep(ms, signal);
-            return !signal?.aborted;
-          },
-          random: this.opts.random,
-          signal: this.stopper.signal,
-          fieldPolicy: this.opts.fieldPolicy,
-          prefetched,
-          // Only where orders travel together in $batch: read ahead is one round trip saved per group.
-          readAhead: client.batching === false || updates.length < 2 ? undefined : () => (readAhead = this.takeNext(client)),
-          // The outbox's work for the groups before and after this one, while its request travels.
-          whileWaiting: () => {
-            try {
-              this.settleBehind();
-              // A group taken earlier and not yet sent (it went with none: this group was too small
-              // to carry reads ahead) is the next one still; another take would strand it.
-              if (this.takenNext === null) {
-                const next = this.outbox.takeDue(this.clock.now(), this.batchSize(client));
-                if (next.length > 0) this.takenNext = next;
-              }
-            } catch (e) {
-              settleFailure = { e };
+      const result = await sendGroup(updates, client, this.retryPolicy(), this.hooks(claimed), {
+        ...this.sendDeps(),
+        prefetched: first.reads,
+        prepared: prepared?.group,
+        // Only where orders travel together in $batch: reads that ride along save a round trip
+        // per group, and a group read ahead is checked and claimed during the next request.
+        // Room for one group read ahead and one prepared: no more is taken to ride along.
+        readAhead:
+          client.batching === false || updates.length < 2
+            ? undefined
+            : {
+                take: () => {
+                  if (this.ahead && this.prepared) return [];
+                  const next = this.takeNext(client);
+                  if (next.length > 0) riding++;
+                  return next;
+                },
+                arrived: (next, reads) => {
+                  riding--;
+                  const taken = next as TakenUpdate[];
+                  if (reads && reads.length === taken.length && !this.ahead) this.ahead = { updates: taken, reads: new Map(taken.map((u, i) => [u.id, reads[i]!])) };
+                  else this.outbox.releaseTaken(taken.map((u) => u.id));
+                },
+              },
+        // The outbox's work for the groups before and after this one, while its request travels.
+        whileWaiting: () => {
+          if (settleFailure) return;
+          try {
+            this.settleBehind();
+            const ahead = this.ahead;
+            if (this.prepared === null && ahead !== null) {
+              this.ahead = null;
+              const claimed = new Set<number>();
+              this.prepared = { updates: ahead.updates, claimed, group: prepareGroup(ahead.updates, ahead.reads, client, this.hooks(claimed), this.sendDeps()) };
             }
-          },
+            // A group taken earlier and not yet sent (it went with none: this group was too small
+            // to carry reads ahead) is the next one still; another take would strand it.
+            if (this.takenNext === null) {
+              const next = this.outbox.takeDue(this.clock.now(), this.batchSize(client));
+              if (next.length > 0) this.takenNext = next;
+            }
+          } catch (e) {
+            settleFailure = { e };
+          }
         },
-      );
+      });
       outcomes = result.outcomes;
-      if (result.ahead?.reads && result.ahead.reads.length === readAhead.length) this.ahead = { updates: readAhead, reads: new Map(readAhead.map((u, i) => [u.id, result.ahead!.reads![i]!])) };
-      else if (readAhead.length > 0) this.outbox.releaseTaken(readAhead.map((u) => u.id));
     } catch (e) {
-      if (readAhead.length > 0) this.recoverNeeded = true;
+      if (riding > 0) this.recoverNeeded = true;
       throw e;
     } finally {
       this.inFlight = null;
@@ -420,33 +476,34 @@ export class Drainer {
     }
     const interruption = [...outcomes.values()].find((o) => o.kind === 'interrupted');
     const plan = interruption?.kind === 'interrupted' ? this.pausePlan(interruption.error) : null;
-    const settle = () => {
-      // One transaction for the whole group: one fsync, however many orders it held.
-      const settled = this.outbox.transaction(() =>
-        settleGroup(this.outbox, updates, outcomes, claimed, {
-          now: this.clock.now(),
-          gaveUpDelayMs: this.opts.gaveUpDelayMs,
-          raceLimit: this.opts.raceLimit,
-          resumeAt: plan?.until ?? null,
-        }),
-      );
-      // Committed: now it may be told.
-      for (const t of settled.tallies) {
-        this.count(t);
-        if (t === 'done' || t === 'conflict' || t === 'failed' || t === 'deferred') summary[t]++;
-      }
-      if (settled.tallies.some((t) => t !== 'interrupted' && t !== 'stopped') && this.breaker.current && this.breaker.current.reason !== 'user') {
-        this.breaker.resume();
-      }
-      for (const e of settled.events) this.emit(e);
-      if (plan) this.breaker.pause(plan.reason, plan.until, plan.message);
-      this.progress();
-    };
     // In the steady state (no pause, nothing interrupted) the settle waits for the next group's
     // first request to be on the wire: a crash before it leaves both groups 'sending', which
     // the recovery re-checks, as after any crash mid-send.
-    if (plan || this.breaker.current || this.stopping) settle();
-    else this.unsettled = settle;
+    if (plan || this.breaker.current || this.stopping) this.settle(updates, outcomes, claimed, summary, plan);
+    else this.unsettled = () => this.settle(updates, outcomes, claimed, summary, null);
+  }
+
+  /** Records a group's outcomes in one transaction (one fsync however many orders it held), then tells. */
+  private settle(updates: readonly TakenUpdate[], outcomes: ReadonlyMap<number, SendOutcome>, claimed: ReadonlySet<number>, summary: DrainSummary, plan: ReturnType<Drainer['pausePlan']> | null): void {
+    const settled = this.outbox.transaction(() =>
+      settleGroup(this.outbox, updates, outcomes, claimed, {
+        now: this.clock.now(),
+        gaveUpDelayMs: this.opts.gaveUpDelayMs,
+        raceLimit: this.opts.raceLimit,
+        resumeAt: plan?.until ?? null,
+      }),
+    );
+    // Committed: now it may be told.
+    for (const t of settled.tallies) {
+      this.count(t);
+      if (t === 'done' || t === 'conflict' || t === 'failed' || t === 'deferred') summary[t]++;
+    }
+    if (settled.tallies.some((t) => t !== 'interrupted' && t !== 'stopped') && this.breaker.current && this.breaker.current.reason !== 'user') {
+      this.breaker.resume();
+    }
+    for (const e of settled.events) this.emit(e);
+    if (plan) this.breaker.pause(plan.reason, plan.until, plan.message);
+    this.progress();
   }
 
   /** Settles the group whose settle waited for the next request; true if there was one. */

@@ -47,20 +47,35 @@ export interface SendDeps {
   random(): number;
   signal?: AbortSignal;
   fieldPolicy: Record<string, FieldPolicy>;
-  /** this group's first reads, when they travelled ahead with the previous group's writes */
+  /** this group's first reads, when they travelled ahead with an earlier request */
   prefetched?: ReadonlyMap<number, OrderSnapshot | D365Error>;
-  /** the next group, whose first reads may travel with this group's first writes (one $batch for both) */
-  readAhead?: () => readonly Update[];
-  /** runs once, while this group's first request is on the wire: the drainer settles the last group then */
+  /** this group checked and claimed already (prepareGroup, while an earlier request travelled): its writes go out at once */
+  prepared?: PreparedGroup;
+  /** a later group whose first reads may travel with this group's first request of each kind (different orders, so independent) */
+  readAhead?: ReadAhead;
+  /** runs while each of this group's requests is on the wire: the drainer settles and prepares other groups then */
   whileWaiting?: () => void;
+}
+
+export interface ReadAhead {
+  /** the updates to read along (none: nothing rides) */
+  take(): readonly Update[];
+  /** their first reads, once the request is answered; null when that exchange failed */
+  arrived(updates: readonly Update[], reads: (OrderSnapshot | D365Error)[] | null): void;
 }
 
 type Sendable = Update & { ownValues?: Record<string, FieldValue[]> };
 
 export interface GroupResult {
   outcomes: Map<number, SendOutcome>;
-  /** the next group and its first reads, if they travelled with this group's writes; reads null when that exchange failed */
-  ahead: { updates: readonly Update[]; reads: (OrderSnapshot | D365Error)[] | null } | null;
+}
+
+/** A group whose first reads are checked and whose writes are claimed: what is left is to send them. */
+export interface PreparedGroup {
+  /** outcomes the first reads decided (already applied, a conflict, a refused read) */
+  outcomes: Map<number, SendOutcome>;
+  /** the claimed writes */
+  writes: Write[];
 }
 
 /**
@@ -147,6 +162,84 @@ interface InFlight {
   retries: number;
 }
 
+interface Write {
+  a: InFlight;
+  snapshot: OrderSnapshot;
+  send: Fields;
+  autoResolved: AutoResolved[];
+}
+
+function inFlight(update: Sendable): InFlight {
+  return { update, base: { ...(update.base ?? {}) }, firstSeen: {}, unsure: new Set(), claimed: false, retries: 0 };
+}
+
+/**
+ * A group's first round without its requests: its first reads (arrived with an earlier
+ * request) checked and its writes claimed. The drainer does this while another group's
+ * request is on the wire, so the claim's durable commit is not between two requests.
+ */
+export function prepareGroup(updates: readonly Sendable[], reads: ReadonlyMap<number, OrderSnapshot | D365Error>, client: D365Client, hooks: SendHooks, deps: SendDeps): PreparedGroup {
+  const outcomes = new Map<number, SendOutcome>();
+  const active = updates.map(inFlight);
+  const writes = checkRound(active, active.map((a) => reads.get(a.update.id)!), true, client.profile.modifiedField, hooks, deps, outcomes);
+  return { outcomes, writes };
+}
+
+/**
+ * One round's reads checked (GET → already applied? → three-way check) and the writes it
+ * leaves claimed; the other outcomes are put in `outcomes`. Returns the claimed writes.
+ */
+function checkRound(
+  active: readonly InFlight[],
+  reads: readonly (OrderSnapshot | D365Error)[],
+  firstRound: boolean,
+  modified: string | null,
+  hooks: SendHooks,
+  deps: SendDeps,
+  outcomes: Map<number, SendOutcome>,
+): Write[] {
+  const writes: Write[] = [];
+  for (const [i, a] of active.entries()) {
+    const read = reads[i]!;
+    if (read instanceof D365Error) {
+      outcomes.set(a.update.id, settleError(read, a.retries));
+      continue;
+    }
+    if (firstRound) {
+      // Without a base, the value seen at the first GET is the base — unless D365 says the
+      // order changed after the update was queued: then that value may be someone else's.
+      const changedAt = modified ? Date.parse(String(read.values[modified] ?? '')) : NaN;
+      const changedSince = changedAt > a.update.createdAt;
+      for (const f of Object.keys(a.update.fields)) {
+        if (f in a.base) continue;
+        a.firstSeen[f] = read.values[f] ?? null;
+        if (changedSince) a.unsure.add(f);
+      }
+      a.base = { ...a.firstSeen, ...a.base };
+    }
+    const check = checkFields(a.update.fields, a.base, read.values, deps.fieldPolicy, a.update.ownValues, a.unsure);
+    if (check.applied) {
+      outcomes.set(a.update.id, { kind: 'done', alreadyApplied: true, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: [] });
+    } else if (check.conflicts.length > 0) {
+      outcomes.set(a.update.id, { kind: 'conflict', conflicts: check.conflicts, etag: read.etag, retries: a.retries, autoResolved: check.autoResolved });
+    } else if (Object.keys(check.send).length === 0) {
+      // Only 'theirs' policies remained: nothing of ours to write.
+      outcomes.set(a.update.id, { kind: 'done', alreadyApplied: false, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: check.autoResolved });
+    } else {
+      writes.push({ a, snapshot: read, send: check.send, autoResolved: check.autoResolved });
+    }
+  }
+  const unclaimed = writes.filter((w) => !w.a.claimed);
+  if (unclaimed.length > 0) {
+    const allowed = hooks.claim(unclaimed.map((w) => ({ id: w.a.update.id, baseAdditions: w.a.firstSeen })));
+    for (const w of unclaimed) {
+      if (allowed.has(w.a.update.id)) w.a.claimed = true;
+      else outcomes.set(w.a.update.id, { kind: 'stopped', retries: w.a.retries });
+    }
+  }
+  return writes.filter((w) => w.a.claimed);
+}
+
 /**
  * One pass over a group of updates (one per order): GET → already applied? → three-way check
  * → PATCH with If-Match, re-reading and retrying with backoff those that lost the ETag race.
@@ -154,19 +247,25 @@ interface InFlight {
  * algorithm is the same, and a group of one is the plain single-request case.
  */
 export async function sendGroup(updates: readonly Sendable[], client: D365Client, policy: RetryPolicy, hooks: SendHooks, deps: SendDeps): Promise<GroupResult> {
-  const outcomes = new Map<number, SendOutcome>();
-  let ahead: GroupResult['ahead'] = null;
-  let askedAhead = false;
-  let active: InFlight[] = updates.map((update) => ({ update, base: { ...(update.base ?? {}) }, firstSeen: {}, unsure: new Set(), claimed: false, retries: 0 }));
-  let firstRound = true;
+  const outcomes = new Map<number, SendOutcome>(deps.prepared?.outcomes);
+  let ready: Write[] | null = deps.prepared?.writes ?? null;
+  let active: InFlight[] = ready ? [] : updates.map(inFlight);
+  let firstRound = ready === null;
   const modified = client.profile.modifiedField;
-  let meanwhile = deps.whileWaiting;
+  // Reads of a later group ride along with the first GETs and the first writes of this one.
+  const asked = { GET: false, PATCH: false };
+  const ride = (kind: 'GET' | 'PATCH'): readonly Update[] => {
+    if (asked[kind] || !deps.readAhead) return [];
+    asked[kind] = true;
+    const next = deps.readAhead.take();
+    if (next.length > 0) hooks.request('GET', next.length);
+    return next;
+  };
   // The request goes out a few turns after it is made: the token, then undici writes to a
   // reused keep-alive socket only in the check phase after it looked the socket over. The work
   // meant for the round trip runs in the check phase after that one, then the answer is awaited.
   const waiting = async <T>(answer: Promise<T>): Promise<T> => {
-    const run = meanwhile;
-    meanwhile = undefined;
+    const run = deps.whileWaiting;
     if (run) {
       answer.catch(() => {});
       for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
@@ -174,88 +273,54 @@ export async function sendGroup(updates: readonly Sendable[], client: D365Client
     }
     return answer;
   };
-  while (active.length > 0) {
-    let reads: (OrderSnapshot | D365Error)[];
-    try {
-      const prefetched = firstRound && deps.prefetched && active.every((a) => deps.prefetched!.has(a.update.id)) ? deps.prefetched : null;
-      if (prefetched) reads = active.map((a) => prefetched.get(a.update.id)!);
-      else {
-        hooks.request('GET', active.length);
-        reads = await waiting(
-          client.readOrders(
-            active.map((a) => a.update),
-            active.map((a) => (firstRound ? firstReadFields(a.update, modified) : Object.keys(a.update.fields))),
-          ),
-        );
-      }
-    } catch (e) {
-      for (const a of active) outcomes.set(a.update.id, settleError(e, a.retries));
-      break;
-    }
-    const writes: { a: InFlight; snapshot: OrderSnapshot; send: Fields; autoResolved: AutoResolved[] }[] = [];
-    for (const [i, a] of active.entries()) {
-      const read = reads[i]!;
-      if (read instanceof D365Error) {
-        outcomes.set(a.update.id, settleError(read, a.retries));
-        continue;
-      }
-      if (firstRound) {
-        // Without a base, the value seen at the first GET is the base — unless D365 says the
-        // order changed after the update was queued: then that value may be someone else's.
-        const changedAt = modified ? Date.parse(String(read.values[modified] ?? '')) : NaN;
-        const changedSince = changedAt > a.update.createdAt;
-        for (const f of Object.keys(a.update.fields)) {
-          if (f in a.base) continue;
-          a.firstSeen[f] = read.values[f] ?? null;
-          if (changedSince) a.unsure.add(f);
+  for (;;) {
+    let writes: Write[];
+    if (ready) {
+      writes = ready;
+      ready = null;
+    } else {
+      let reads: (OrderSnapshot | D365Error)[];
+      let next: readonly Update[] = [];
+      try {
+        const prefetched = firstRound && deps.prefetched && active.every((a) => deps.prefetched!.has(a.update.id)) ? deps.prefetched : null;
+        if (prefetched) reads = active.map((a) => prefetched.get(a.update.id)!);
+        else {
+          hooks.request('GET', active.length);
+          next = firstRound ? ride('GET') : [];
+          const keys = [...active.map((a) => a.update), ...next];
+          const fields = [...active.map((a) => (firstRound ? firstReadFields(a.update, modified) : Object.keys(a.update.fields))), ...next.map((u) => firstReadFields(u, modified))];
+          const all = await waiting(client.readOrders(keys, fields));
+          reads = all.slice(0, active.length);
+          if (next.length > 0) deps.readAhead!.arrived(next, all.slice(active.length));
         }
-        a.base = { ...a.firstSeen, ...a.base };
+      } catch (e) {
+        if (next.length > 0) deps.readAhead!.arrived(next, null);
+        for (const a of active) outcomes.set(a.update.id, settleError(e, a.retries));
+        break;
       }
-      const check = checkFields(a.update.fields, a.base, read.values, deps.fieldPolicy, a.update.ownValues, a.unsure);
-      if (check.applied) {
-        outcomes.set(a.update.id, { kind: 'done', alreadyApplied: true, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: [] });
-      } else if (check.conflicts.length > 0) {
-        outcomes.set(a.update.id, { kind: 'conflict', conflicts: check.conflicts, etag: read.etag, retries: a.retries, autoResolved: check.autoResolved });
-      } else if (Object.keys(check.send).length === 0) {
-        // Only 'theirs' policies remained: nothing of ours to write.
-        outcomes.set(a.update.id, { kind: 'done', alreadyApplied: false, etagBefore: read.etag, etagAfter: read.etag, sent: {}, retries: a.retries, autoResolved: check.autoResolved });
-      } else {
-        writes.push({ a, snapshot: read, send: check.send, autoResolved: check.autoResolved });
-      }
+      writes = checkRound(active, reads, firstRound, modified, hooks, deps, outcomes);
+      firstRound = false;
     }
-    firstRound = false;
-    const unclaimed = writes.filter((w) => !w.a.claimed);
-    if (unclaimed.length > 0) {
-      const allowed = hooks.claim(unclaimed.map((w) => ({ id: w.a.update.id, baseAdditions: w.a.firstSeen })));
-      for (const w of unclaimed) {
-        if (allowed.has(w.a.update.id)) w.a.claimed = true;
-        else outcomes.set(w.a.update.id, { kind: 'stopped', retries: w.a.retries });
-      }
-    }
-    const sending = writes.filter((w) => w.a.claimed);
-    if (sending.length === 0) break;
+    if (writes.length === 0) break;
     let results: ({ etag: string | null } | D365Error)[];
-    // The first writes carry the next group's first reads: different orders, so independent.
-    const next = !askedAhead && deps.readAhead ? deps.readAhead() : [];
-    askedAhead = true;
-    if (next.length > 0) ahead = { updates: next, reads: null };
+    const next = ride('PATCH');
     try {
-      hooks.request('PATCH', sending.length);
-      if (next.length > 0) hooks.request('GET', next.length);
+      hooks.request('PATCH', writes.length);
       const answer = await waiting(
         client.writeOrders(
-          sending.map((w) => ({ snapshot: w.snapshot, fields: w.send, what: `PATCH order ${w.a.update.orderNumber} (${w.a.update.company})` })),
+          writes.map((w) => ({ snapshot: w.snapshot, fields: w.send, what: `PATCH order ${w.a.update.orderNumber} (${w.a.update.company})` })),
           next.length > 0 ? { keys: next, fields: next.map((u) => firstReadFields(u, modified)) } : undefined,
         ),
       );
       results = answer.written;
-      if (ahead) ahead.reads = answer.read;
+      if (next.length > 0) deps.readAhead!.arrived(next, answer.read);
     } catch (e) {
-      for (const w of sending) outcomes.set(w.a.update.id, settleError(e, w.a.retries));
+      if (next.length > 0) deps.readAhead!.arrived(next, null);
+      for (const w of writes) outcomes.set(w.a.update.id, settleError(e, w.a.retries));
       break;
     }
     const again: InFlight[] = [];
-    for (const [i, w] of sending.entries()) {
+    for (const [i, w] of writes.entries()) {
       const result = results[i]!;
       const a = w.a;
       if (!(result instanceof D365Error)) {
@@ -271,14 +336,14 @@ export async function sendGroup(updates: readonly Sendable[], client: D365Client
     }
     if (again.length === 0) break;
     const delay = backoffDelay(policy, Math.max(...again.map((a) => a.retries)), deps.random);
-    for (const a of again) hooks.retrying(a.update.id, a.retries, delay, results[sending.findIndex((w) => w.a === a)] as D365Error);
+    for (const a of again) hooks.retrying(a.update.id, a.retries, delay, results[writes.findIndex((w) => w.a === a)] as D365Error);
     if (!(await deps.sleep(delay, deps.signal))) {
       for (const a of again) outcomes.set(a.update.id, { kind: 'stopped', retries: a.retries });
       break;
     }
     active = again;
   }
-  return { outcomes, ahead };
+  return { outcomes };
 }
 
 function settleError(e: unknown, retries: number): SendOutcome {

@@ -1,7 +1,8 @@
 /**
- * Issue 15 §2: in a steady $batch drain the next group's GETs travel in the same $batch as this
+ * Issue 15 §2: in a steady $batch drain a later group's GETs travel in the same $batch as this
  * group's changesets (different orders, so independent; still one request in flight), so each
- * round trip after the first does the work of two.
+ * round trip after the first does the work of two; the group read ahead is checked and claimed
+ * while the next request travels, so its claim is not between two requests.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxError } from '../../../core/errors.ts';
@@ -55,18 +56,24 @@ describe('read ahead', () => {
     r.sim.script({ kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 }, { kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 });
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 10 });
     expect(taken(r)).toBe(0);
+    // group 2 was claimed while the refused $batch travelled: due again, then sent once
+    expect(r.outbox.history(6).map((e) => e.kind)).toContain('deferred');
+    for (let i = 1; i <= 10; i++) {
+      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      expect(writes, order(i)).toEqual([`P${i}`]);
+    }
   });
 
-  it('while a group travels, the group before it settles and the group after it is taken', async () => {
+  it('while a group travels, the group before it settles and the group after it is claimed', async () => {
     r = await rig({ orders: 40, latencyMs: 120 }, { batchSize: 5 });
     for (let i = 1; i <= 20; i++) r.enqueue(order(i), { DeliveryModeCode: `O${i}` });
     const state = (i: number) => r!.outbox.db.prepare(`SELECT state, taken FROM updates WHERE order_no = ?`).get(order(i)) as { state: string; taken: number };
-    // what the outbox held of groups 1 and 4 when each $batch reached the server, and 60 ms later (still on the wire)
-    const seen: { first: string; fourth: { state: string; taken: number } }[][] = [];
+    // what the outbox held of groups 1, 3 and 4 when each $batch reached the server, and 60 ms later (still on the wire)
+    const seen: { first: string; third: { state: string; taken: number }; fourth: { state: string; taken: number } }[][] = [];
     const log = r.sim.requestLog as RequestLogEntry[];
     log.push = function (e: RequestLogEntry) {
       if (e.path.endsWith('/$batch')) {
-        const at = () => ({ first: state(1).state, fourth: state(16) });
+        const at = () => ({ first: state(1).state, third: state(11), fourth: state(16) });
         const marks = [at()];
         seen.push(marks);
         setTimeout(() => marks.push(at()), 60);
@@ -74,11 +81,14 @@ describe('read ahead', () => {
       return Array.prototype.push.call(this, e);
     };
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 20 });
-    // $batch 3 carries group 2's changesets and group 3's reads: meanwhile group 1 settles and group 4 is taken
+    // $batch 1 reads groups 1 and 2; $batch 2 carries group 1's changesets and group 3's reads;
+    // $batch 3 carries group 2's changesets (claimed while $batch 2 travelled) and group 4's reads:
+    // meanwhile group 1 settles and group 3, read by $batch 2, is checked and claimed
     expect(seen[2]).toEqual([
-      { first: 'sending', fourth: { state: 'pending', taken: 0 } },
-      { first: 'done', fourth: { state: 'pending', taken: 1 } },
+      { first: 'sending', third: { state: 'pending', taken: 1 }, fourth: { state: 'pending', taken: 1 } },
+      { first: 'done', third: { state: 'sending', taken: 1 }, fourth: { state: 'pending', taken: 1 } },
     ]);
+    expect(batches(r)).toHaveLength(5);
     expect(r.outbox.counts()).toMatchObject({ done: 20, pending: 0, sending: 0 });
     expect(taken(r)).toBe(0);
   });
