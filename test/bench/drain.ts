@@ -111,14 +111,14 @@ async function rawBatchRate(n: number, rttMs: number, k: number): Promise<number
 
 /**
  * Which $batch scheme the drainer uses, from what it sent: two round trips per group (a batch
- * of GETs, then one of changesets) or one (the next group's GETs ride with this group's
+ * of GETs, then one of changesets) or one (a later group's GETs ride with this group's
  * changesets). The limit is that scheme's: K / (round trips per group · RTT).
  */
 export function batchScheme(requestsPerUpdate: number, k: number): { roundTripsPerGroup: number; name: string } {
   const roundTripsPerGroup = Math.max(1, Math.round(requestsPerUpdate * k));
   const name =
     roundTripsPerGroup === 1
-      ? 'read-ahead: the next group’s GETs ride with this group’s changesets, 1 round trip per group'
+      ? 'read-ahead: a later group’s GETs ride with this group’s changesets, 1 round trip per group'
       : `${roundTripsPerGroup} round trips per group (GETs, then changesets)`;
   return { roundTripsPerGroup, name };
 }

@@ -171,7 +171,7 @@ export async function profileDrainBatch(rttMs = 20, n = 2000, k = 50): Promise<F
   return [
     figure('profile.drainBatch.wall.msPerGroup', `$batch drain: wall time per group of ${k}`, wallMs / groups, 'ms', { name: `limit ${roundTrips}·RTT`, value: roundTrips * rttMs, unit: 'ms', kind: 'limit' }),
     figure('profile.drainBatch.get.msPerGroup', `$batch drain: a batch of GETs alone, send to parsed answers (only where none rode ahead: the first group)`, per(w.get), 'ms', wall),
-    figure('profile.drainBatch.patch.msPerGroup', `$batch drain: the group's ${k} changesets with the next group's GETs riding along, send to parsed answers`, per(w.patch), 'ms', wall),
+    figure('profile.drainBatch.patch.msPerGroup', `$batch drain: the group's ${k} changesets with a later group's GETs riding along, send to parsed answers`, per(w.patch), 'ms', wall),
     figure('profile.drainBatch.httpOverRtt.msPerGroup', '$batch drain: the batches beyond their round trips (build, simulator, parse)', per(w.get) + per(w.patch) - roundTrips * rttMs, 'ms', wall),
     figure('profile.drainBatch.take.msPerGroup', `$batch drain: the take of ${k} (read the next due, mark them taken; committed without an fsync)`, per(w.take), 'ms', wall),
     figure('profile.drainBatch.sql.msPerGroup', '$batch drain: SQL inside the durable transactions (claim, settle of the group)', per(w.sql), 'ms', wall),
