@@ -339,7 +339,9 @@ export class Drainer {
     }
     if (this.stopping) {
       this.settleBehind();
-      this.outbox.releaseTaken(group.map((u) => u.id));
+      // a prepared group is claimed: the end of the run lets go of it with the rest (dropAhead)
+      if (prepared) this.prepared = prepared;
+      else this.outbox.releaseTaken(group.map((u) => u.id));
       return 'stop';
     }
     await this.send(group, client, summary, { prepared, reads: ahead?.reads });

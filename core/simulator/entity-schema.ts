@@ -35,12 +35,33 @@ export function qualifiedType(schema: EntitySchema): string {
   return `${schema.namespace}.${schema.typeName}`;
 }
 
-export function property(schema: EntitySchema, name: string): PropertySpec | undefined {
-  return schema.properties.find((p) => p.name === name);
+/** A schema's properties by name, its key names and all names, worked out once (every part of a $batch asks). */
+const lookups = new WeakMap<EntitySchema, { byName: Map<string, PropertySpec>; keys: readonly string[]; names: readonly string[] }>();
+
+function lookup(schema: EntitySchema) {
+  let found = lookups.get(schema);
+  if (!found) {
+    found = {
+      byName: new Map(schema.properties.map((p) => [p.name, p])),
+      keys: Object.freeze(schema.properties.filter((p) => p.key).map((p) => p.name)),
+      names: Object.freeze(schema.properties.map((p) => p.name)),
+    };
+    lookups.set(schema, found);
+  }
+  return found;
 }
 
-export function keyNames(schema: EntitySchema): string[] {
-  return schema.properties.filter((p) => p.key).map((p) => p.name);
+export function property(schema: EntitySchema, name: string): PropertySpec | undefined {
+  return lookup(schema).byName.get(name);
+}
+
+export function keyNames(schema: EntitySchema): readonly string[] {
+  return lookup(schema).keys;
+}
+
+/** Every property name, in the schema's order. */
+export function propertyNames(schema: EntitySchema): readonly string[] {
+  return lookup(schema).names;
 }
 
 export type BodyCheck = { ok: true; fields: SalesOrder } | { ok: false; message: string };

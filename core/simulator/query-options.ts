@@ -1,4 +1,4 @@
-import { keyNames, property, qualifiedType, type EntitySchema } from './entity-schema.ts';
+import { keyNames, property, propertyNames, qualifiedType, type EntitySchema } from './entity-schema.ts';
 import { ODataSyntaxError, parseEqualityFilter, type ODataLiteral } from './odata-syntax.ts';
 import type { FieldValue, SalesOrder } from './types.ts';
 
@@ -29,9 +29,9 @@ export function selection(schema: EntitySchema, query: URLSearchParams): Checked
 export function represent(schema: EntitySchema, fields: SalesOrder, etag: string | undefined, select: string[] | undefined): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
   if (etag !== undefined) out['@odata.etag'] = etag;
-  const names = select ? [...new Set([...keyNames(schema), ...select])] : schema.properties.map((p) => p.name);
-  for (const name of schema.properties.map((p) => p.name)) {
-    if (names.includes(name)) out[name] = fields[name] ?? null;
+  const names = select ? new Set([...keyNames(schema), ...select]) : null;
+  for (const name of propertyNames(schema)) {
+    if (!names || names.has(name)) out[name] = fields[name] ?? null;
   }
   return out;
 }

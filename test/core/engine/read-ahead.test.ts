@@ -64,6 +64,30 @@ describe('read ahead', () => {
     }
   });
 
+  it('a stop while a claimed group waits out the spacing after a throttle: it is due again, then sent once', async () => {
+    r = await rig({ orders: 40 }, { batchSize: 2 });
+    for (let i = 1; i <= 8; i++) r.enqueue(order(i), { DeliveryModeCode: `T${i}` });
+    // the first $batch is answered 429: after the pause, each request waits a spacing that halves per success
+    r.sim.script({ kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 });
+    const drx = r;
+    let stopped: Promise<void> | undefined;
+    const off = r.events.subscribe((e) => {
+      // group 1 is done; group 2, claimed while its $batch travelled, now waits 125 ms before it is sent
+      if (e.type === 'done' && !stopped) stopped = new Promise((res) => setTimeout(() => void drx.drainer.stop().then(res), 50));
+    });
+    r.drainer.start();
+    while (!stopped) await new Promise((res) => setTimeout(res, 10));
+    await stopped;
+    off();
+    expect(r.outbox.counts().sending).toBe(0);
+    expect(taken(r)).toBe(0);
+    expect(await r.drainer.drainUntilIdle()).toMatchObject({ conflict: 0, failed: 0 });
+    for (let i = 1; i <= 8; i++) {
+      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      expect(writes, order(i)).toEqual([`T${i}`]);
+    }
+  });
+
   it('while a group travels, the group before it settles and the group after it is claimed', async () => {
     r = await rig({ orders: 40, latencyMs: 120 }, { batchSize: 5 });
     for (let i = 1; i <= 20; i++) r.enqueue(order(i), { DeliveryModeCode: `O${i}` });
