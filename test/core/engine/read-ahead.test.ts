@@ -64,6 +64,32 @@ describe('read ahead', () => {
     }
   });
 
+  it('a pause drops a group checked ahead: what its reads decided is recorded, the rest is due again', async () => {
+    r = await rig({ orders: 40 }, { batchSize: 5 });
+    // orders 6–8 already hold what we send (applied earlier, say by hand), 9–10 do not
+    for (let i = 6; i <= 8; i++) r.sim.writeAsOtherUser('USMF', order(i), { DeliveryModeCode: `D${i}` });
+    for (let i = 1; i <= 10; i++) r.enqueue(order(i), { DeliveryModeCode: `D${i}` });
+    // $batch 1 reads groups 1 and 2; $batch 2 (group 1's changesets) is answered 429 while group 2 is checked
+    const sim = r.sim;
+    const log = sim.requestLog as RequestLogEntry[];
+    log.push = function (e: RequestLogEntry) {
+      if (e.path.endsWith('/$batch') && batches(r!).length === 1) sim.script({ kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 });
+      return Array.prototype.push.call(this, e);
+    };
+    expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 10, conflict: 0, failed: 0 });
+    const kinds = (id: number) => r!.outbox.history(id).map((e) => e.kind);
+    for (const id of [6, 7, 8]) expect(kinds(id), `update ${id}`).toEqual(['queued', 'done']);
+    // recorded as the pause began, not read again after it
+    const paused = r.seen.find((e) => e.type === 'paused' && e.reason === 'throttled') as { at: number; until: number } | undefined;
+    for (const id of [6, 7, 8]) expect(r.seen.find((e) => e.type === 'done' && e.id === id)!.at).toBeLessThan(paused!.until);
+    for (const id of [9, 10]) expect(kinds(id), `update ${id}`).toContain('deferred');
+    for (let i = 1; i <= 10; i++) {
+      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      expect(writes, order(i)).toEqual(i >= 6 && i <= 8 ? [] : [`D${i}`]);
+    }
+    expect(taken(r)).toBe(0);
+  });
+
   it('a stop while a claimed group waits out the spacing after a throttle: it is due again, then sent once', async () => {
     r = await rig({ orders: 40 }, { batchSize: 2 });
     for (let i = 1; i <= 8; i++) r.enqueue(order(i), { DeliveryModeCode: `T${i}` });
