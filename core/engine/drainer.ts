@@ -449,7 +449,7 @@ export class Drainer {
             if (this.prepared === null && ahead !== null) {
               this.ahead = null;
               const claimed = new Set<number>();
-              this.prepared = { updates: ahead.updates, claimed, group: prepareGroup(ahead.updates, ahead.reads, client, this.hooks(claimed), this.sendDeps()) };
+              this.prepared = { updates: ahead.updates, claimed, group: prepareGroup(ahead.updates, ahead.reads, client, this.hooks(claimed), this.opts) };
             }
             // A group taken earlier and not yet sent (it went with none: this group was too small
             // to carry reads ahead) is the next one still; another take would strand it.

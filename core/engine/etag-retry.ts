@@ -178,7 +178,13 @@ function inFlight(update: Sendable): InFlight {
  * request) checked and its writes claimed. The drainer does this while another group's
  * request is on the wire, so the claim's durable commit is not between two requests.
  */
-export function prepareGroup(updates: readonly Sendable[], reads: ReadonlyMap<number, OrderSnapshot | D365Error>, client: D365Client, hooks: SendHooks, deps: SendDeps): PreparedGroup {
+export function prepareGroup(
+  updates: readonly Sendable[],
+  reads: ReadonlyMap<number, OrderSnapshot | D365Error>,
+  client: D365Client,
+  hooks: SendHooks,
+  deps: Pick<SendDeps, 'fieldPolicy'>,
+): PreparedGroup {
   const outcomes = new Map<number, SendOutcome>();
   const active = updates.map(inFlight);
   const writes = checkRound(active, active.map((a) => reads.get(a.update.id)!), true, client.profile.modifiedField, hooks, deps, outcomes);
@@ -195,7 +201,7 @@ function checkRound(
   firstRound: boolean,
   modified: string | null,
   hooks: SendHooks,
-  deps: SendDeps,
+  deps: Pick<SendDeps, 'fieldPolicy'>,
   outcomes: Map<number, SendOutcome>,
 ): Write[] {
   const writes: Write[] = [];
