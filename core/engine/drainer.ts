@@ -233,7 +233,12 @@ export class Drainer {
   private takeNext(client: D365Client): TakenUpdate[] {
     const next = this.takenNext;
     this.takenNext = null;
-    return next ?? this.outbox.takeDue(this.clock.now(), this.batchSize(client));
+    return next ?? this.takeGroup(client);
+  }
+
+  /** Takes the next due group, as many orders as one request carries. */
+  private takeGroup(client: D365Client): TakenUpdate[] {
+    return this.outbox.takeDue(this.clock.now(), this.batchSize(client));
   }
 
   /**
@@ -250,7 +255,7 @@ export class Drainer {
     try {
       if (prepared) {
         const outcomes = new Map(prepared.group.outcomes);
-        for (const w of prepared.group.writes) outcomes.set(w.a.update.id, { kind: 'stopped', retries: 0 });
+        for (const w of prepared.group.writes) outcomes.set(w.a.update.id, { kind: 'stopped', retries: w.a.retries });
         this.settle(prepared.updates, outcomes, prepared.claimed, summary, null);
       }
       if (ids.length > 0) this.outbox.releaseTaken(ids);
@@ -320,7 +325,7 @@ export class Drainer {
     if (!prepared) this.ahead = null;
     let group = prepared?.updates ?? ahead?.updates ?? this.takeNext(client);
     // The last group's outcomes may free what is due next (an update queued behind one of its orders).
-    if (group.length === 0 && this.settleBehind()) group = this.outbox.takeDue(now, this.batchSize(client));
+    if (group.length === 0 && this.settleBehind()) group = this.takeGroup(client);
     if (group.length === 0) {
       if (p?.reason === 'storage') this.breaker.resume();
       const at = this.outbox.nextDueAt();
@@ -406,10 +411,10 @@ export class Drainer {
    * Sends one group. Its first reads may have travelled ahead (`first.reads`), or its whole first
    * round may be done (`first.prepared`: read, checked and claimed while the last request travelled).
    */
-  private async send(updates: TakenUpdate[], client: D365Client, summary: DrainSummary, first: { prepared?: Prepared | null; reads?: ReadonlyMap<number, OrderSnapshot | D365Error> }): Promise<void> {
+  private async send(updates: TakenUpdate[], client: D365Client, summary: DrainSummary, first: { prepared: Prepared | null; reads?: ReadonlyMap<number, OrderSnapshot | D365Error> }): Promise<void> {
     for (const u of updates) this.emit({ type: 'sending', id: u.id, company: u.company, orderNumber: u.orderNumber });
     this.inFlight = updates[0]!.id;
-    const prepared = first.prepared ?? undefined;
+    const { prepared } = first;
     const claimed = prepared?.claimed ?? new Set<number>();
     let outcomes: Map<number, SendOutcome>;
     let settleFailure: { e: unknown } | null = null;
@@ -454,7 +459,7 @@ export class Drainer {
             // A group taken earlier and not yet sent (it went with none: this group was too small
             // to carry reads ahead) is the next one still; another take would strand it.
             if (this.takenNext === null) {
-              const next = this.outbox.takeDue(this.clock.now(), this.batchSize(client));
+              const next = this.takeGroup(client);
               if (next.length > 0) this.takenNext = next;
             }
           } catch (e) {

@@ -75,15 +75,15 @@ export type Resolution =
   | { action: 'take-theirs' }
   | { action: 'edit'; fields: Fields };
 
-/**
- * The durable queue of order updates. One owner process; every state change is one
- * transaction together with its history event.
- */
 /** One order, exactly as the look-ups match it (the same columns, compared the same way). */
 function orderKey(u: { profile: string; company: string; orderNumber: string }): string {
   return `${u.profile}\u0000${u.company}\u0000${u.orderNumber}`;
 }
 
+/**
+ * The durable queue of order updates. One owner process; every state change is one
+ * transaction together with its history event.
+ */
 export class Outbox {
   readonly db: Database;
   readonly file: string;

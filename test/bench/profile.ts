@@ -3,9 +3,9 @@
  * around the outbox and client calls it makes (on those instances only, from outside). Each
  * stopwatch keeps its own time only: a call timed inside another (the next group's take, made
  * while this group's $batch is built) counts for itself, not twice. Work done while a request
- * is on the wire (the last group's settle, the take of the group after) counts for itself and
- * as hidden: it is inside the request's time, not after it. What no stopwatch covers is the
- * loop itself: events, timers, waiting for the next turn.
+ * is on the wire (the last group's settle, the claim of the group read ahead, the take of the
+ * group after) counts for itself and as hidden: it is inside the request's time, not after it.
+ * What no stopwatch covers is the loop itself: events, timers, waiting for the next turn.
  */
 import type { Outbox } from '../../core/outbox/outbox.ts';
 import type { Rig, SimulatorEndpoints } from '../core/engine/harness.ts';
@@ -179,7 +179,7 @@ export async function profileDrainBatch(rttMs = 20, n = 2000, k = 50): Promise<F
     figure('profile.drainBatch.sql.settle.msPerGroup', `$batch drain: of that SQL, the settle of ${k} (outcomes, history rows, metrics)`, per(w.sql) - per(w.claimSql), 'ms', wall),
     figure('profile.drainBatch.commit.msPerGroup', '$batch drain: BEGIN + durable COMMIT of those transactions', per(w.commit), 'ms', wall),
     ratioFigure('profile.drainBatch.commitsPerGroup', '$batch drain: durable commits per group', w.commit.calls, { name: 'groups', value: groups, unit: 'groups', kind: 'truth' }),
-    figure('profile.drainBatch.hidden.msPerGroup', `$batch drain: of the take and SQL, what ran while a $batch was on the wire (the last group's settle, the take of the group after)`, per(w.hidden), 'ms', wall),
+    figure('profile.drainBatch.hidden.msPerGroup', `$batch drain: of the take and SQL, what ran while a $batch was on the wire (the last group's settle, the claim of the group read ahead, the take of the group after)`, per(w.hidden), 'ms', wall),
     figure('profile.drainBatch.query.msPerGroup', '$batch drain: next-due, count and far-future queries', per(w.query), 'ms', wall),
     figure('profile.drainBatch.flush.msPerGroup', '$batch drain: metrics flush', per(w.flush), 'ms', wall),
     figure('profile.drainBatch.loop.msPerGroup', '$batch drain: the loop itself (events, timers, turns)', (wallMs - covered(w)) / groups, 'ms', wall),
