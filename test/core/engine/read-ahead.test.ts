@@ -20,6 +20,16 @@ const order = (i: number) => `SO-${String(i).padStart(6, '0')}`;
 /** Updates marked taken: none may be left once a drain is idle or has paused. */
 const taken = (x: Rig) => (x.outbox.db.prepare('SELECT count(*) AS n FROM updates WHERE taken = 1').get() as { n: number }).n;
 const batches = (x: Rig) => x.sim.requestLog.filter((e) => e.method === 'POST' && e.path.endsWith('/$batch'));
+/** The values the agent wrote to an order's DeliveryModeCode, in the order D365 applied them. */
+const ourWrites = (x: Rig, orderNumber: string) => x.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === orderNumber).map((w) => w.fields.DeliveryModeCode);
+/** Runs fn for each request as the simulator logs its arrival, before it is served. */
+function onArrival(x: Rig, fn: (e: RequestLogEntry) => void): void {
+  const log = x.sim.requestLog as RequestLogEntry[];
+  log.push = function (e: RequestLogEntry) {
+    fn(e);
+    return Array.prototype.push.call(this, e);
+  };
+}
 
 describe('read ahead', () => {
   it('three groups of 10 go in 4 round trips, not 6, and every update lands', async () => {
@@ -45,7 +55,7 @@ describe('read ahead', () => {
     while (!patching()) await new Promise((res) => setTimeout(res, 10));
     const later = r.enqueue(order(8), { DeliveryModeCode: 'LATER' });
     while (r.outbox.get(later)!.state !== 'done') await new Promise((res) => setTimeout(res, 20));
-    const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(8)).map((w) => w.fields.DeliveryModeCode);
+    const writes = ourWrites(r, order(8));
     expect(writes).toEqual(['A8', 'LATER']);
   });
 
@@ -59,7 +69,7 @@ describe('read ahead', () => {
     // group 2 was claimed while the refused $batch travelled: due again, then sent once
     expect(r.outbox.history(6).map((e) => e.kind)).toContain('deferred');
     for (let i = 1; i <= 10; i++) {
-      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      const writes = ourWrites(r, order(i));
       expect(writes, order(i)).toEqual([`P${i}`]);
     }
   });
@@ -71,11 +81,9 @@ describe('read ahead', () => {
     for (let i = 1; i <= 10; i++) r.enqueue(order(i), { DeliveryModeCode: `D${i}` });
     // $batch 1 reads groups 1 and 2; $batch 2 (group 1's changesets) is answered 429 while group 2 is checked
     const sim = r.sim;
-    const log = sim.requestLog as RequestLogEntry[];
-    log.push = function (e: RequestLogEntry) {
+    onArrival(r, (e) => {
       if (e.path.endsWith('/$batch') && batches(r!).length === 1) sim.script({ kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 1 });
-      return Array.prototype.push.call(this, e);
-    };
+    });
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 10, conflict: 0, failed: 0 });
     const kinds = (id: number) => r!.outbox.history(id).map((e) => e.kind);
     for (const id of [6, 7, 8]) expect(kinds(id), `update ${id}`).toEqual(['queued', 'done']);
@@ -84,7 +92,7 @@ describe('read ahead', () => {
     for (const id of [6, 7, 8]) expect(r.seen.find((e) => e.type === 'done' && e.id === id)!.at).toBeLessThan(paused!.until);
     for (const id of [9, 10]) expect(kinds(id), `update ${id}`).toContain('deferred');
     for (let i = 1; i <= 10; i++) {
-      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      const writes = ourWrites(r, order(i));
       expect(writes, order(i)).toEqual(i >= 6 && i <= 8 ? [] : [`D${i}`]);
     }
     expect(taken(r)).toBe(0);
@@ -109,7 +117,7 @@ describe('read ahead', () => {
     expect(taken(r)).toBe(0);
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ conflict: 0, failed: 0 });
     for (let i = 1; i <= 8; i++) {
-      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      const writes = ourWrites(r, order(i));
       expect(writes, order(i)).toEqual([`T${i}`]);
     }
   });
@@ -120,16 +128,14 @@ describe('read ahead', () => {
     const state = (i: number) => r!.outbox.db.prepare(`SELECT state, taken FROM updates WHERE order_no = ?`).get(order(i)) as { state: string; taken: number };
     // what the outbox held of groups 1, 3 and 4 when each $batch reached the server, and 60 ms later (still on the wire)
     const seen: { first: string; third: { state: string; taken: number }; fourth: { state: string; taken: number } }[][] = [];
-    const log = r.sim.requestLog as RequestLogEntry[];
-    log.push = function (e: RequestLogEntry) {
+    onArrival(r, (e) => {
       if (e.path.endsWith('/$batch')) {
         const at = () => ({ first: state(1).state, third: state(11), fourth: state(16) });
         const marks = [at()];
         seen.push(marks);
         setTimeout(() => marks.push(at()), 60);
       }
-      return Array.prototype.push.call(this, e);
-    };
+    });
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 20 });
     // $batch 1 reads groups 1 and 2; $batch 2 carries group 1's changesets and group 3's reads;
     // $batch 3 carries group 2's changesets (claimed while $batch 2 travelled) and group 4's reads:
@@ -148,14 +154,12 @@ describe('read ahead', () => {
     for (let i = 1; i <= 3; i++) r.enqueue(order(i), { DeliveryModeCode: `S${i}` });
     const stateOf = (i: number) => (r!.outbox.db.prepare(`SELECT state FROM updates WHERE order_no = ?`).get(order(i)) as { state: string }).state;
     const atSecondGet: string[] = [];
-    const log = r.sim.requestLog as RequestLogEntry[];
-    log.push = function (e: RequestLogEntry) {
+    onArrival(r, (e) => {
       if (e.method === 'GET' && e.path.includes(order(2))) {
         atSecondGet.push(stateOf(1));
         setTimeout(() => atSecondGet.push(stateOf(1)), 40);
       }
-      return Array.prototype.push.call(this, e);
-    };
+    });
     expect(await r.drainer.drainUntilIdle()).toMatchObject({ done: 3 });
     expect(atSecondGet).toEqual(['sending', 'done']);
   });
@@ -175,7 +179,7 @@ describe('read ahead', () => {
     expect(failed).toBe(16);
     expect(r.seen.some((e) => e.type === 'paused' && e.reason === 'storage')).toBe(true);
     for (let i = 1; i <= 15; i++) {
-      const writes = r.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === order(i)).map((w) => w.fields.DeliveryModeCode);
+      const writes = ourWrites(r, order(i));
       expect(writes, order(i)).toEqual([`F${i}`]);
     }
     expect(taken(r)).toBe(0);
@@ -217,14 +221,15 @@ describe('read ahead', () => {
       const restarts: Promise<void>[] = [];
       let seen = 0;
       let meddling = true;
-      const log = x.sim.requestLog as RequestLogEntry[];
-      log.push = function (e: RequestLogEntry) {
+      onArrival(x, (e) => {
         if (meddling && e.path.endsWith('/$batch') && ++seen <= 40) {
           const roll = rng();
           if (roll < 0.15) x.sim.script({ kind: 'throttle', method: 'POST', pathIncludes: '$batch', retryAfter: 0 });
           else if (roll < 0.25) restarts.push(x.drainer.stop().then(() => x.drainer.start()));
           else if (roll < 0.35) {
-            const pending = x.outbox.db.prepare(`SELECT id FROM updates WHERE state = 'pending' ORDER BY random() LIMIT 1`).pluck().get() as number | undefined;
+            // picked by the seeded draw (SQLite's random() would make the run unreplayable)
+            const ids = x.outbox.db.prepare(`SELECT id FROM updates WHERE state = 'pending' ORDER BY id`).pluck().all() as number[];
+            const pending = ids[Math.floor(rng() * ids.length)];
             if (pending !== undefined) {
               x.outbox.hold(pending, 'desk');
               held.push(pending);
@@ -234,8 +239,7 @@ describe('read ahead', () => {
             queue(i, `B${seen}-${i}`);
           }
         }
-        return Array.prototype.push.call(this, e);
-      };
+      });
       x.drainer.start();
       const settled = () => x.outbox.counts().pending === 0 && x.outbox.counts().sending === 0;
       const end = Date.now() + 15_000;
@@ -252,7 +256,7 @@ describe('read ahead', () => {
       for (const [o, v] of last) {
         expect(x.sim.order('USMF', o)!.DeliveryModeCode, o).toBe(v);
         // nothing sent twice: no value follows itself in the order's writes
-        const writes = x.sim.writeLog.filter((w) => w.by === 'client' && w.orderNumber === o).map((w) => w.fields.DeliveryModeCode);
+        const writes = ourWrites(x, o);
         expect(writes.filter((w, k) => k > 0 && w === writes[k - 1]), o).toEqual([]);
       }
     });
