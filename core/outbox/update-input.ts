@@ -23,9 +23,19 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A key text (order number, company…) as it is stored: NFC, trimmed. */
+function keyValue(raw: string): string {
+  return raw.normalize('NFC').trim();
+}
+
+/** A field value as it is stored: text in NFC, anything else as given. */
+function fieldValue(value: unknown): FieldValue {
+  return (typeof value === 'string' ? value.normalize('NFC') : value) as FieldValue;
+}
+
 /** What is wrong with a key text (order number, company…) as typed, or null. Checked before trimming: trim() would silently drop a leading zero-width no-break space. */
 function keyProblem(what: string, max: number, raw: string): string | null {
-  const s = raw.normalize('NFC').trim();
+  const s = keyValue(raw);
   if (s === '' && !INVISIBLE.test(raw)) return `${what} is empty`;
   if (s.length > max) return `${what} is ${s.length} characters long; the limit is ${max}`;
   if (KEY_CONTROL.test(s)) return `${what} ${JSON.stringify(s)} contains a control character`;
@@ -41,7 +51,7 @@ function keyText(what: string, max: number) {
       const problem = keyProblem(what, max, raw);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
-    .transform((s) => s.normalize('NFC').trim());
+    .transform(keyValue);
 }
 
 export const OrderNumberSchema = keyText('order number', LIMITS.orderNumber);
@@ -84,7 +94,7 @@ export const FieldsSchema = z
   })
   .transform((obj): Fields => {
     const out: Fields = {};
-    for (const [name, value] of Object.entries(obj)) out[name] = (typeof value === 'string' ? value.normalize('NFC') : value) as FieldValue;
+    for (const [name, value] of Object.entries(obj)) out[name] = fieldValue(value);
     return out;
   });
 
@@ -164,11 +174,10 @@ function passes(input: Record<string, unknown>): CheckedUpdate | null {
     if (!seen || Object.keys(seen).some((name) => !(name in changed))) return null;
     if (Object.keys(seen).length === 0) seen = null;
   }
-  const key = (s: string) => s.normalize('NFC').trim();
   // the schema's key order: base where the input had it, else last
-  const out: Record<string, unknown> = { company: key(company), orderNumber: key(orderNumber), fields: changed };
+  const out: Record<string, unknown> = { company: keyValue(company), orderNumber: keyValue(orderNumber), fields: changed };
   if (Object.hasOwn(input, 'base')) out.base = seen;
-  Object.assign(out, { profile: key(profile), source, queuedBy: key(queuedBy), base: seen });
+  Object.assign(out, { profile: keyValue(profile), source, queuedBy: keyValue(queuedBy), base: seen });
   return out as CheckedUpdate;
 }
 
@@ -181,7 +190,7 @@ function plainFields(obj: unknown): Fields | null {
     if (!Object.hasOwn(obj, name)) continue;
     const value = obj[name];
     if (++n > LIMITS.fields || fieldNameProblem(name) || valueProblem(name, value)) return null;
-    out[name] = (typeof value === 'string' ? value.normalize('NFC') : value) as FieldValue;
+    out[name] = fieldValue(value);
   }
   return out;
 }
