@@ -10,7 +10,7 @@ import type { SimulatorOptions } from '../../core/simulator/types.ts';
 import { buildRig, type Rig, type SimulatorEndpoints } from '../core/engine/harness.ts';
 import { figure, median, ratioFigure, seconds, type Figure } from './common.ts';
 import { checkUpdate } from '../../core/outbox/update-input.ts';
-import { SimulatorThread } from './simulator-thread.ts';
+import { SimulatorProcess } from './simulator-process.ts';
 
 export type DrainRig = Rig;
 
@@ -22,9 +22,9 @@ export function drainRig(sim: SimulatorOptions, drainer: DrainerOptions = {}): P
   return buildRig({ sim, ...shipped(drainer) });
 }
 
-/** The same with the simulator in a thread of its own, as D365 is on a machine of its own: for rates against the round trip. */
-async function remoteRig(sim: SimulatorOptions, drainer: DrainerOptions = {}): Promise<Rig<SimulatorThread>> {
-  return buildRig({ simulator: await SimulatorThread.start(sim), ...shipped(drainer) });
+/** The same with the simulator in a process of its own, as D365 is on a machine of its own: for rates against the round trip. */
+async function remoteRig(sim: SimulatorOptions, drainer: DrainerOptions = {}): Promise<Rig<SimulatorProcess>> {
+  return buildRig({ simulator: await SimulatorProcess.start(sim), ...shipped(drainer) });
 }
 
 export function orderNo(i: number): string {
@@ -44,7 +44,7 @@ export interface DrainRun {
 }
 
 /** Drains n queued updates with the product's drainer; `around` may wrap the timed part. */
-export async function drainRun(n: number, rttMs: number, batchSize: number, around?: (r: Rig<SimulatorThread>) => () => void): Promise<DrainRun> {
+export async function drainRun(n: number, rttMs: number, batchSize: number, around?: (r: Rig<SimulatorProcess>) => () => void): Promise<DrainRun> {
   const r = await remoteRig({ orders: n, latencyMs: rttMs }, { batchSize });
   try {
     queueOrders(r, n);

@@ -41,7 +41,7 @@ export const FAST: DrainerOptions = {
 
 export interface RigOptions<S extends SimulatorEndpoints = Simulator> {
   sim?: SimulatorOptions;
-  /** a simulator already started (a proxy in front of it needed its port first, or it runs in a thread of its own) */
+  /** a simulator already started (a proxy in front of it needed its port first, or it runs in a process of its own) */
   simulator?: S;
   drainer?: DrainerOptions;
   profile?: EntityProfile;
