@@ -39,9 +39,9 @@ export function queueOrders(r: Rig<SimulatorEndpoints>, n: number, from = 1): vo
 
 /**
  * Orders beyond the measured ones, sent before the clock starts: D365 is a server that has been
- * running, and each run's simulator is a fresh process whose code V8 has not compiled yet (about
- * 0.7 ms of every $batch round trip in the first hundred, measured). The agent's side is warm
- * after the first run either way.
+ * running, and each run's simulator is a fresh process whose code V8 has not compiled yet (cold,
+ * a run of 100 $batch round trips took about 0.7 ms more per round trip). The agent's side is
+ * warm after the first run either way.
  */
 const warmUp = (batchSize: number) => (batchSize > 1 ? 1000 : 50);
 
