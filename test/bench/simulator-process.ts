@@ -46,7 +46,8 @@ export class SimulatorProcess {
     if (this.#child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.#child.once('exit', resolve));
     await ask<null>(this.#child, 'stop');
-    this.#child.disconnect();
+    // stopped and answered: nothing of it is left to wait for
+    this.#child.kill();
     await exited;
   }
 }
