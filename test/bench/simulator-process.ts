@@ -43,7 +43,8 @@ export class SimulatorProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.#child.exitCode !== null) return;
+    // already gone (an exit, or a signal): there is nothing to stop, and no exit event will come
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.#child.once('exit', resolve));
     await ask<null>(this.#child, 'stop');
     // stopped and answered: nothing of it is left to wait for
