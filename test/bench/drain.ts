@@ -73,6 +73,14 @@ export async function drainRun(n: number, rttMs: number, batchSize: number, arou
   }
 }
 
+/** A bare loop's rate over orders 1..n, timed after it ran over the w warm-up orders after them. */
+async function warmThenRate(loop: (from: number, count: number) => Promise<void>, n: number, w: number): Promise<number> {
+  await loop(n + 1, w);
+  const t = process.hrtime.bigint();
+  await loop(1, n);
+  return n / seconds(t);
+}
+
 /** A bare GET + PATCH loop with no outbox: what the HTTP stack and simulator achieve here. */
 async function rawRate(n: number, rttMs: number): Promise<number> {
   const w = warmUp(1);
@@ -84,10 +92,7 @@ async function rawRate(n: number, rttMs: number): Promise<number> {
         await r.client.patchOrder(s, { DeliveryModeCode: `R${i % 9}` }, 'raw');
       }
     };
-    await loop(n + 1, w);
-    const t = process.hrtime.bigint();
-    await loop(1, n);
-    return n / seconds(t);
+    return await warmThenRate(loop, n, w);
   } finally {
     await r.close();
   }
@@ -119,10 +124,7 @@ async function rawBatchRate(n: number, rttMs: number, k: number): Promise<number
         snapshots = answer.read;
       }
     };
-    await loop(n + 1, w);
-    const t = process.hrtime.bigint();
-    await loop(1, n);
-    return n / seconds(t);
+    return await warmThenRate(loop, n, w);
   } finally {
     await r.close();
   }
