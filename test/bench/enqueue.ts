@@ -16,7 +16,7 @@ import { figure, ratioFigure, seconds, tempDir, type Baseline, type Figure } fro
 const INSERT = `INSERT INTO updates (profile, company, order_no, fields, base, source, queued_by, state, next_attempt_at, created_at, updated_at)
                 VALUES ('fo', 'USMF', ?, ?, NULL, 'cli', 'bench', 'pending', ?, ?, ?)`;
 const HISTORY = `INSERT INTO update_events (update_id, at, kind, detail) VALUES (?, ?, 'queued', ?)`;
-const LOOKUP = `SELECT id, state, fields, base FROM updates WHERE profile = 'fo' AND company = 'USMF' AND order_no = ? ORDER BY id DESC LIMIT 1`;
+const LOOKUP = `SELECT id, state, fields, base FROM updates WHERE profile = 'fo' AND company = 'USMF' AND order_no = +? ORDER BY id DESC LIMIT 1`;
 
 /** One way of queueing one row inside a transaction that is already open. */
 type Step = (orderNumber: string, fields: string) => void;
