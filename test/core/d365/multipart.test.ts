@@ -45,6 +45,15 @@ describe('splitMultipart', () => {
     expect(parts).toEqual([{ headers: { a: '1' }, content: 'body' }]);
   });
 
+  it('reads a bare-LF part the way it reads a CRLF one, down to the message inside it', () => {
+    const crlf = '--b\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 200 OK\r\nETag: W/"7"\r\n\r\n{"x":1}\r\n--b--\r\n';
+    const [a] = splitMultipart(crlf, 'b');
+    const [b] = splitMultipart(crlf.replaceAll('\r\n', '\n'), 'b');
+    expect(b!.headers).toEqual(a!.headers);
+    expect(splitHttpMessage(b!.content)).toEqual(splitHttpMessage(a!.content));
+    expect(splitHttpMessage(a!.content)).toEqual({ startLine: 'HTTP/1.1 200 OK', headers: { etag: 'W/"7"' }, body: '{"x":1}' });
+  });
+
   it('does not take a line that merely starts with the boundary for a delimiter', () => {
     const parts = splitMultipart('--b\r\n\r\n--bb is content\r\n--b--', 'b');
     expect(parts).toEqual([{ headers: {}, content: '--bb is content' }]);
@@ -66,5 +75,6 @@ describe('parseHeaderLines and splitHttpMessage', () => {
     const m = splitHttpMessage('\r\nHTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json\r\n\r\n{"error":{}}\r\n');
     expect(m).toEqual({ startLine: 'HTTP/1.1 412 Precondition Failed', headers: { 'content-type': 'application/json' }, body: '{"error":{}}' });
     expect(splitHttpMessage('HTTP/1.1 204 No Content\r\nETag: W/"1"')).toEqual({ startLine: 'HTTP/1.1 204 No Content', headers: { etag: 'W/"1"' }, body: '' });
+    expect(splitHttpMessage('\nHTTP/1.1 200 OK\nETag: W/"2"\n\n{"a":1}\n')).toEqual({ startLine: 'HTTP/1.1 200 OK', headers: { etag: 'W/"2"' }, body: '{"a":1}' });
   });
 });
