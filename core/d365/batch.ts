@@ -69,11 +69,9 @@ export function buildMultipartBatch(groups: readonly WireGroup[], newId: () => s
 }
 
 function httpPart({ id, target, call }: WireCall): string {
-  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary', `Content-ID: ${id}`];
-  lines.push('', `${call.method} ${target} HTTP/1.1`);
-  for (const [name, value] of Object.entries(call.headers)) lines.push(`${name}: ${value}`);
-  lines.push('', call.body ?? '', '');
-  return lines.join('\r\n');
+  let out = `Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: ${id}\r\n\r\n${call.method} ${target} HTTP/1.1\r\n`;
+  for (const name of Object.keys(call.headers)) out += `${name}: ${call.headers[name]}\r\n`;
+  return `${out}\r\n${call.body ?? ''}\r\n`;
 }
 
 /**

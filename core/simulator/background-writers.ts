@@ -138,8 +138,10 @@ export class BackgroundWriters {
   beforeClientTouch(order: StoredOrder, scripted: SalesOrder | undefined): StoredOrder {
     if (scripted) {
       this.write(order, scripted);
-    } else if (this.#writers.onRequest > 0 && !this.#book.lockedByChangeset(order)) {
-      if (this.#rng() < this.#writers.onRequest) this.#writeSomething(order);
+    } else if (this.#writers.onRequest > 0 && !this.#book.lockedByChangeset(order) && this.#rng() < this.#writers.onRequest) {
+      this.#writeSomething(order);
+    } else {
+      return order; // untouched: still the book's
     }
     return this.#book.get(order.flavour, order.company, order.orderNumber) ?? order;
   }

@@ -50,13 +50,12 @@ export function parseBatch(contentType: string | undefined, body: string): Batch
 }
 
 function formatHttpResponse(answer: BatchAnswer): string {
-  const lines = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary'];
-  if (answer.contentId !== undefined) lines.push(`Content-ID: ${answer.contentId}`);
   const { status, headers, body } = answer.response;
-  lines.push('', `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd());
-  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
-  lines.push('', body);
-  return lines.join('\r\n');
+  let out = 'Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n';
+  if (answer.contentId !== undefined) out += `Content-ID: ${answer.contentId}\r\n`;
+  out += `\r\n${`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd()}\r\n`;
+  for (const name of Object.keys(headers)) out += `${name}: ${headers[name]}\r\n`;
+  return `${out}\r\n${body}`;
 }
 
 export function formatBatch(results: readonly BatchResult[], newBoundary: (prefix: string) => string): { contentType: string; body: string } {

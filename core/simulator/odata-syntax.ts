@@ -20,9 +20,15 @@ type Token =
   | { t: 'literal'; v: ODataLiteral; at: number }
   | { t: 'punct'; v: '(' | ')' | ',' | '='; at: number };
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/;
-const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/;
-const IDENT = /^[A-Za-z_$][A-Za-z0-9_.$-]*/;
+// sticky: each is tried where the tokenizer stands, without copying the rest of the text
+const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9A-Za-z_-])/y;
+const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const IDENT = /[A-Za-z_$][A-Za-z0-9_.$-]*/y;
+
+function matchAt(pattern: RegExp, text: string, at: number): string | undefined {
+  pattern.lastIndex = at;
+  return pattern.exec(text)?.[0];
+}
 
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -41,42 +47,33 @@ export function tokenize(text: string): Token[] {
     if (c === "'") {
       const start = i;
       let value = '';
-      i++;
       for (;;) {
-        if (i >= text.length) throw new ODataSyntaxError(`Unterminated string literal at position ${start} in '${text}'.`);
-        const d = text[i] as string;
-        if (d === "'") {
-          if (text[i + 1] === "'") {
-            value += "'";
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        value += d;
-        i++;
+        const close = text.indexOf("'", i + 1);
+        if (close < 0) throw new ODataSyntaxError(`Unterminated string literal at position ${start} in '${text}'.`);
+        value += text.slice(i + 1, close);
+        i = close + 1;
+        // '' inside a literal is one quote
+        if (text[i] !== "'") break;
+        value += "'";
       }
       tokens.push({ t: 'literal', v: { kind: 'string', value }, at: start });
       continue;
     }
-    const rest = text.slice(i);
     // a GUID may start with a digit or a letter, so it must be tried before numbers and names
-    const guid = GUID.exec(rest);
-    if (guid && !/[0-9A-Za-z_-]/.test(rest[guid[0].length] ?? '')) {
-      tokens.push({ t: 'literal', v: { kind: 'guid', value: guid[0].toLowerCase() }, at: i });
-      i += guid[0].length;
+    const guid = matchAt(GUID, text, i);
+    if (guid) {
+      tokens.push({ t: 'literal', v: { kind: 'guid', value: guid.toLowerCase() }, at: i });
+      i += guid.length;
       continue;
     }
-    const num = NUMBER.exec(rest);
+    const num = matchAt(NUMBER, text, i);
     if (num) {
-      tokens.push({ t: 'literal', v: { kind: 'number', value: Number(num[0]) }, at: i });
-      i += num[0].length;
+      tokens.push({ t: 'literal', v: { kind: 'number', value: Number(num) }, at: i });
+      i += num.length;
       continue;
     }
-    const ident = IDENT.exec(rest);
-    if (ident) {
-      const word = ident[0];
+    const word = matchAt(IDENT, text, i);
+    if (word) {
       if (word === 'true' || word === 'false') tokens.push({ t: 'literal', v: { kind: 'boolean', value: word === 'true' }, at: i });
       else if (word === 'null') tokens.push({ t: 'literal', v: { kind: 'null' }, at: i });
       else tokens.push({ t: 'ident', v: word, at: i });
@@ -94,18 +91,23 @@ export function tokenize(text: string): Token[] {
  */
 export function splitPath(path: string): string[] {
   const segments: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const c of path) {
-    if (c === "'") quoted = !quoted;
-    if (c === '/' && !quoted) {
-      segments.push(current);
-      current = '';
-    } else {
-      current += c;
+  let start = 0;
+  let at = 0;
+  for (;;) {
+    const slash = path.indexOf('/', at);
+    const quote = path.indexOf("'", at);
+    if (quote >= 0 && (slash < 0 || quote < slash)) {
+      // a literal: its slashes are not separators (an unterminated one runs to the end)
+      const close = path.indexOf("'", quote + 1);
+      if (close < 0) break;
+      at = close + 1;
+      continue;
     }
+    if (slash < 0) break;
+    segments.push(path.slice(start, slash));
+    start = at = slash + 1;
   }
-  segments.push(current);
+  segments.push(path.slice(start));
   return segments;
 }
 

@@ -119,8 +119,11 @@ export class Service {
       case 'fo-order': {
         const refused = only('GET', 'PATCH');
         if (refused) return refused;
-        if (!p.book.get('fo', r.company, r.orderNumber) && method === 'GET' && p.autoCreate) p.seed(r.company, r.orderNumber);
-        const found = p.book.get('fo', r.company, r.orderNumber);
+        let found = p.book.get('fo', r.company, r.orderNumber);
+        if (!found && method === 'GET' && p.autoCreate) {
+          p.seed(r.company, r.orderNumber);
+          found = p.book.get('fo', r.company, r.orderNumber);
+        }
         if (!found) return foNotFound(FO_ENTITY_SET);
         const order = touch(found, extras.writerFields);
         return method === 'GET' ? foGetOrder(p.fo, order, r.query) : foPatchOrder(p.fo, order, request);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ODataSyntaxError, formatStringLiteral, parseEqualityFilter, parseKeyPredicate, splitPath } from '../../../core/simulator/odata-syntax.ts';
+import { ODataSyntaxError, formatStringLiteral, parseEqualityFilter, parseKeyPredicate, splitPath, tokenize } from '../../../core/simulator/odata-syntax.ts';
 import { createRng } from '../../../core/simulator/rng.ts';
 
 describe('key predicates', () => {
@@ -16,6 +16,19 @@ describe('key predicates', () => {
     });
   });
 
+  it('reads a GUID only where it ends, numbers, booleans and null', () => {
+    const values = tokenize(`a=5d115c9c-44e3-ea11-bb43-000d3a2feca1,b=-1.5e3,c=true,d=null,e=''''`).filter((t) => t.t === 'literal');
+    expect(values.map((t) => t.v)).toEqual([
+      { kind: 'guid', value: '5d115c9c-44e3-ea11-bb43-000d3a2feca1' },
+      { kind: 'number', value: -1500 },
+      { kind: 'boolean', value: true },
+      { kind: 'null' },
+      { kind: 'string', value: "'" },
+    ]);
+    // followed by a name character, it is no GUID: numbers, then a name
+    expect(tokenize('12345678-1234-1234-1234-123456789abcx').map((t) => t.t)).toEqual(['literal', 'literal', 'literal', 'literal', 'literal', 'ident']);
+  });
+
   it.each([`a='x`, `a='x',`, `a=`, `='x'`, `a='x' b='y'`, `a='x',a='y'`, ``])('refuses %j', (text) => {
     expect(() => parseKeyPredicate(text)).toThrow(ODataSyntaxError);
   });
@@ -30,6 +43,8 @@ describe('key predicates', () => {
 describe('paths and filters', () => {
   it('splits a path only on slashes outside quotes', () => {
     expect(splitPath(`/data/Set(a='x/y',b='O''B/')`)).toEqual(['', 'data', `Set(a='x/y',b='O''B/')`]);
+    expect(splitPath(`/data/Set(a='x/y`)).toEqual(['', 'data', `Set(a='x/y`]);
+    expect(splitPath('a//b/')).toEqual(['a', '', 'b', '']);
   });
 
   it('reads equality filters joined by and', () => {
