@@ -1,4 +1,4 @@
-import { boundaryOf, splitHttpMessage, splitMultipart, MultipartSyntaxError } from './multipart.ts';
+import { boundaryOf, splitHttpMessage, splitMultipart, writeHttpPart, MultipartSyntaxError } from './multipart.ts';
 
 /** One request to put in a $batch. */
 export interface BatchCall {
@@ -69,9 +69,7 @@ export function buildMultipartBatch(groups: readonly WireGroup[], newId: () => s
 }
 
 function httpPart({ id, target, call }: WireCall): string {
-  let out = `Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: ${id}\r\n\r\n${call.method} ${target} HTTP/1.1\r\n`;
-  for (const name of Object.keys(call.headers)) out += `${name}: ${call.headers[name]}\r\n`;
-  return `${out}\r\n${call.body ?? ''}\r\n`;
+  return `${writeHttpPart(id, `${call.method} ${target} HTTP/1.1`, call.headers, call.body ?? '')}\r\n`;
 }
 
 /**

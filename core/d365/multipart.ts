@@ -18,6 +18,18 @@ export function boundaryOf(contentType: string | undefined): string | undefined 
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
+/**
+ * One application/http part: its MIME headers (Content-ID when there is one), a blank line, then
+ * the HTTP message: start line, headers, a blank line, the body. The delimiter around it is the caller's.
+ */
+export function writeHttpPart(contentId: string | undefined, startLine: string, headers: Readonly<Record<string, string>>, body: string): string {
+  let out = 'Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n';
+  if (contentId !== undefined) out += `Content-ID: ${contentId}\r\n`;
+  out += `\r\n${startLine}\r\n`;
+  for (const name of Object.keys(headers)) out += `${name}: ${headers[name]}\r\n`;
+  return `${out}\r\n${body}`;
+}
+
 export function parseHeaderLines(lines: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of lines) {

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { MultipartSyntaxError, boundaryOf, splitHttpMessage, splitMultipart, type MimePart } from '../d365/multipart.ts';
+import { MultipartSyntaxError, boundaryOf, splitHttpMessage, splitMultipart, writeHttpPart, type MimePart } from '../d365/multipart.ts';
 import type { SimResponse } from './http-message.ts';
 
 /** One request inside an OData 4.0 multipart $batch. */
@@ -49,13 +49,9 @@ export function parseBatch(contentType: string | undefined, body: string): Batch
   });
 }
 
-function formatHttpResponse(answer: BatchAnswer): string {
-  const { status, headers, body } = answer.response;
-  let out = 'Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n';
-  if (answer.contentId !== undefined) out += `Content-ID: ${answer.contentId}\r\n`;
-  out += `\r\n${`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd()}\r\n`;
-  for (const name of Object.keys(headers)) out += `${name}: ${headers[name]}\r\n`;
-  return `${out}\r\n${body}`;
+function formatHttpResponse({ contentId, response }: BatchAnswer): string {
+  const { status, headers, body } = response;
+  return writeHttpPart(contentId, `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(), headers, body);
 }
 
 export function formatBatch(results: readonly BatchResult[], newBoundary: (prefix: string) => string): { contentType: string; body: string } {

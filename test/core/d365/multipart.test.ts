@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundaryOf, MultipartSyntaxError, parseHeaderLines, splitHttpMessage, splitMultipart } from '../../../core/d365/multipart.ts';
+import { boundaryOf, MultipartSyntaxError, parseHeaderLines, splitHttpMessage, splitMultipart, writeHttpPart } from '../../../core/d365/multipart.ts';
 
 describe('boundaryOf', () => {
   it('finds the boundary of multipart/mixed, quoted or not, in any case and with other parameters', () => {
@@ -76,5 +76,14 @@ describe('parseHeaderLines and splitHttpMessage', () => {
     expect(m).toEqual({ startLine: 'HTTP/1.1 412 Precondition Failed', headers: { 'content-type': 'application/json' }, body: '{"error":{}}' });
     expect(splitHttpMessage('HTTP/1.1 204 No Content\r\nETag: W/"1"')).toEqual({ startLine: 'HTTP/1.1 204 No Content', headers: { etag: 'W/"1"' }, body: '' });
     expect(splitHttpMessage('\nHTTP/1.1 200 OK\nETag: W/"2"\n\n{"a":1}\n')).toEqual({ startLine: 'HTTP/1.1 200 OK', headers: { etag: 'W/"2"' }, body: '{"a":1}' });
+  });
+
+  it('reads back what writeHttpPart writes, with and without a Content-ID', () => {
+    const withId = writeHttpPart('7', 'PATCH Set(1) HTTP/1.1', { 'If-Match': 'W/"a:b"' }, '{"x":1}');
+    expect(withId).toBe('Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 7\r\n\r\nPATCH Set(1) HTTP/1.1\r\nIf-Match: W/"a:b"\r\n\r\n{"x":1}');
+    const [part] = splitMultipart(`--b\r\n${withId}\r\n--b--\r\n`, 'b');
+    expect(part!.headers).toEqual({ 'content-type': 'application/http', 'content-transfer-encoding': 'binary', 'content-id': '7' });
+    expect(splitHttpMessage(part!.content)).toEqual({ startLine: 'PATCH Set(1) HTTP/1.1', headers: { 'if-match': 'W/"a:b"' }, body: '{"x":1}' });
+    expect(writeHttpPart(undefined, 'HTTP/1.1 204 No Content', {}, '')).toBe('Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
   });
 });
