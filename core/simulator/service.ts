@@ -22,7 +22,7 @@ import { applyFault, type FaultScript } from './faults.ts';
 import { foBadRequest, foCollection, foGetOrder, foMetadata, foNotFound, foPatchOrder, foServiceDocument, type FoContext } from './fo-api.ts';
 import { DEFAULT_COMPANY, FO_ENTITY_SET } from './fo-entity.ts';
 import { header, jsonResponse, odataError, safeDecode, withoutEtag, type SimRequest, type SimResponse } from './http-message.ts';
-import type { OrderBook } from './order-book.ts';
+import type { OrderBook, StoredOrder } from './order-book.ts';
 import { randomGuid, type Rng } from './rng.ts';
 import { addressesOrder, flavourOf, route, type Route } from './routes.ts';
 import type { TokenIssuer } from './token-issuer.ts';
@@ -119,11 +119,7 @@ export class Service {
       case 'fo-order': {
         const refused = only('GET', 'PATCH');
         if (refused) return refused;
-        let found = p.book.get('fo', r.company, r.orderNumber);
-        if (!found && method === 'GET' && p.autoCreate) {
-          p.seed(r.company, r.orderNumber);
-          found = p.book.get('fo', r.company, r.orderNumber);
-        }
+        const found = this.#findOrSeed(() => p.book.get('fo', r.company, r.orderNumber), method === 'GET' ? { company: r.company, orderNumber: r.orderNumber } : undefined);
         if (!found) return foNotFound(FO_ENTITY_SET);
         const order = touch(found, extras.writerFields);
         return method === 'GET' ? foGetOrder(p.fo, order, r.query) : foPatchOrder(p.fo, order, request);
@@ -144,8 +140,8 @@ export class Service {
         const company = companyNamed(p.book, r.companyId);
         if (!company) return bcCompanyNotFound(r.companyId);
         if (r.orderNumber !== undefined) {
-          if (!p.book.get('bc', company, r.orderNumber) && p.autoCreate) p.seed(company, r.orderNumber);
-          const found = p.book.get('bc', company, r.orderNumber);
+          const orderNumber = r.orderNumber;
+          const found = this.#findOrSeed(() => p.book.get('bc', company, orderNumber), { company, orderNumber });
           if (found) touch(found, extras.writerFields);
         }
         return bcListOrders(p.bc, r.companyId, company, r.query, r.orderNumber);
@@ -164,8 +160,8 @@ export class Service {
         const refused = only('GET');
         if (refused) return refused;
         if (r.orderNumber !== undefined) {
-          if (!dvFind(p.book, { orderNumber: r.orderNumber }) && p.autoCreate) p.seed(DEFAULT_COMPANY, r.orderNumber);
-          const found = dvFind(p.book, { orderNumber: r.orderNumber });
+          const orderNumber = r.orderNumber;
+          const found = this.#findOrSeed(() => dvFind(p.book, { orderNumber }), { company: DEFAULT_COMPANY, orderNumber });
           if (found) touch(found, extras.writerFields);
         }
         return dvListOrders(p.dv, r.query, r.orderNumber);
@@ -173,13 +169,21 @@ export class Service {
       case 'dv-order': {
         const refused = only('GET', 'PATCH');
         if (refused) return refused;
-        if (!dvFind(p.book, r.by) && 'orderNumber' in r.by && method === 'GET' && p.autoCreate) p.seed(DEFAULT_COMPANY, r.by.orderNumber);
-        const found = dvFind(p.book, r.by);
+        const by = r.by;
+        const found = this.#findOrSeed(() => dvFind(p.book, by), 'orderNumber' in by && method === 'GET' ? { company: DEFAULT_COMPANY, orderNumber: by.orderNumber } : undefined);
         if (!found) return dvOrderNotFound(r.by);
         const order = touch(found, extras.writerFields);
         return method === 'GET' ? dvGetOrder(p.dv, order, r.query) : dvPatchOrder(p.dv, order, request);
       }
     }
+  }
+
+  /** The order `find` finds. Where it finds none, demo mode (autoCreate) creates the order `seed` names, if any, and finds that. */
+  #findOrSeed(find: () => StoredOrder | undefined, seed: { company: string; orderNumber: string } | undefined): StoredOrder | undefined {
+    const found = find();
+    if (found || !seed || !this.#p.autoCreate) return found;
+    this.#p.seed(seed.company, seed.orderNumber);
+    return find();
   }
 
   #batch(request: SimRequest, flavour: Flavour, stripEtags: boolean): SimResponse {
